@@ -1,0 +1,71 @@
+"""The ``bouncewise`` command. Subcommands live in their own modules and are imported
+only when used, so ``bouncewise --help`` and ``bouncewise explain`` start fast."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from bouncewise import __version__
+
+# name -> "module:attribute" of a click.Command
+COMMANDS: dict[str, str] = {
+    "explain": "bouncewise.cli.explain:explain",
+    "codes": "bouncewise.cli.explain:codes",
+    "diagnose": "bouncewise.cli.diagnose:diagnose",
+    "scan-log": "bouncewise.cli.diagnose:scan_log",
+    "parse": "bouncewise.cli.parse:parse",
+    "serve": "bouncewise.cli.serve:serve",
+}
+
+SHORT_HELP = {
+    "explain": "Explain an SMTP code: 550, 5.1.1, '550 5.1.1', 5.1.x.",
+    "codes": "List or search the code knowledge base.",
+    "diagnose": "Diagnose an SMTP reply or a mail-log line.",
+    "scan-log": "Scan Postfix/Exim/Sendmail logs for failed deliveries.",
+    "parse": "Analyse bounce messages (.eml, mbox, Maildir, stdin, ESP events).",
+    "serve": "Run the HTTP API and web page (needs bouncewise[web]).",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            # Not built yet (or an optional extra is missing): show a clear stub.
+            @click.command(name=cmd_name, help=SHORT_HELP.get(cmd_name))
+            def missing() -> None:
+                raise click.ClickException(f"'{cmd_name}' is not available in this installation")
+
+            return missing
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bouncewise")
+def main() -> None:
+    """bouncewise: why an email was not delivered, and what to do about it.
+
+    \b
+    Examples:
+      bouncewise explain 5.1.1
+      bouncewise explain '550 5.7.1' --vendor microsoft
+      bouncewise diagnose '452 4.2.2 The email account that you tried to reach is over quota'
+      bouncewise parse bounces/ --format csv > report.csv
+      tail -f /var/log/mail.log | bouncewise scan-log -
+
+    Exit status: 0 success, 1 some input could not be read, 2 usage error.
+    """
