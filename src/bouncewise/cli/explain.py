@@ -1,0 +1,230 @@
+"""``bouncewise explain`` and ``bouncewise codes``: the knowledge base on the command line.
+
+Output is plain text when piped and coloured (rich) on a terminal; rich is imported only
+then, so a piped ``bouncewise explain`` starts fast. ``--json`` prints the documented
+schema (docs/knowledge.md).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+# A line is a list of (text, style) segments; style "" means plain.
+Line = list[tuple[str, str]]
+
+_WHO = {
+    "sender": "the sender",
+    "sender's admin": "the sender's administrator (or provider)",
+    "recipient": "the recipient",
+    "recipient's admin": "the recipient's administrator (or provider)",
+    "nobody": "nobody: the sending server retries on its own",
+}
+_RETRY = {
+    "no": "no: do not send it again as it is",
+    "later": "yes, later: the problem may pass",
+    "after-fix": "after fixing the cause",
+}
+_CLS = {
+    "success": "success",
+    "intermediate": "intermediate (waiting for more)",
+    "transient": "temporary failure",
+    "permanent": "permanent failure",
+}
+_CLS_STYLE = {"success": "green", "intermediate": "cyan", "transient": "yellow", "permanent": "red"}
+_RELATION = {
+    "standard": "standard",
+    "generic": "generic",
+    "vendor": "vendor",
+    "reference": "reference pages",
+    "dotted-reply": "dotted reply",
+    "collapsed": "collapsed",
+}
+
+
+def _fail(message: str) -> None:
+    click.echo(f"bouncewise: {message}", err=True)
+    sys.exit(2)
+
+
+def _use_rich(color: bool | None) -> bool:
+    if color is not None:
+        return color
+    return sys.stdout.isatty()
+
+
+def _emit(lines: list[Line], color: bool | None) -> None:
+    if _use_rich(color):
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console(highlight=False, soft_wrap=False, force_terminal=bool(color) or None)
+        for line in lines:
+            console.print(Text.assemble(*[(t, s or "") for t, s in line]) if line else "")
+    else:
+        import shutil
+        import textwrap
+
+        width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+        out = []
+        for line in lines:
+            text = "".join(t for t, _s in line)
+            indent = len(text) - len(text.lstrip(" "))
+            bullet = 2 if text.lstrip(" ")[:2] in ("- ", "* ") else 0
+            if text[:1].isdigit() or text.lstrip(" ")[:1].isdigit():
+                bullet = text.lstrip(" ").find(" ") + 1
+            out.append(
+                textwrap.fill(text, width=width, subsequent_indent=" " * (indent + bullet),
+                              break_long_words=False, break_on_hyphens=False)
+                if len(text) > width
+                else text
+            )
+        click.echo("\n".join(out))
+
+
+def _entry_lines(e: Any, full: bool = True) -> list[Line]:
+    lines: list[Line] = []
+    status = "registered" if e.registered else "NOT REGISTERED (generic reading)"
+    kind = {"basic": "reply code", "enhanced": "enhanced status code", "non-standard": "non-standard code"}[e.kind]
+    lines.append([(e.code, f"bold {_CLS_STYLE.get(e.cls, '')}"), ("  ", ""), (e.title, "bold")])
+    meta = f"  {kind} · {_CLS.get(e.cls, e.cls)} · {e.category} · {status}"
+    if e.vendor:
+        meta += f" · vendor layer: {e.vendor}"
+    lines.append([(meta, "dim" if e.registered else "yellow")])
+    if e.since:
+        lines.append([("  First used in: ", "dim"), (e.since, "")])
+    lines.append([("  " + e.summary, "")])
+    if not full:
+        return lines
+    lines.append([])
+    lines.append([("  Who acts: ", "bold"), (_WHO.get(e.who_acts, e.who_acts), "")])
+    lines.append([("  Retry:    ", "bold"), (_RETRY.get(e.retry, e.retry), "")])
+    if e.reason:
+        lines.append([("  Reason:   ", "bold"), (e.reason, "cyan"), (" (bounce reason name)", "dim")])
+    if e.causes:
+        lines.append([("  Typical causes:", "bold")])
+        lines.extend([[("    - " + c, "")] for c in e.causes])
+    if e.troubleshooting:
+        lines.append([("  What to do:", "bold")])
+        lines.extend([[(f"    {i}. {t}", "")] for i, t in enumerate(e.troubleshooting, 1)])
+    if e.examples:
+        lines.append([("  Examples:", "bold")])
+        lines.extend([[("    " + x, "italic")] for x in e.examples[:4]])
+    if e.vendor_notes:
+        lines.append([("  Vendors:", "bold")])
+        lines.extend([[(f"    - {k}: ", "cyan"), (v, "")] for k, v in sorted(e.vendor_notes.items())])
+    if e.related:
+        lines.append([("  Related: ", "bold"), (", ".join(e.related), "")])
+    if e.references:
+        lines.append([("  Sources: ", "bold"), ("; ".join(e.references[:4]), "dim")])
+    for n in e.notes:
+        lines.append([("  Note: ", "bold yellow"), (n, "")])
+    return lines
+
+
+def _explanation_lines(ex: Any) -> list[Line]:
+    lines: list[Line] = []
+    if ex.kind == "family":
+        lines.append([(f"{ex.codes[0]}", "bold"), (f"  ({len(ex.entries)} codes)", "dim")])
+        for e in ex.entries:
+            lines.append([(f"  {e.code:<9}", _CLS_STYLE.get(e.cls, "")), (e.title, "")])
+        return lines
+    for i, e in enumerate(ex.entries):
+        if i:
+            lines.append([])
+        lines.extend(_entry_lines(e))
+    if ex.kind == "pair":
+        lines.append([])
+        style = "green" if ex.agree else "bold red"
+        lines.append([("Together: ", "bold"), ("the two codes agree" if ex.agree else "the two codes disagree", style)])
+    if ex.ambiguous or len(ex.readings) > 1:
+        lines.append([])
+        head = "Readings (this code means different things to different sources):" if ex.ambiguous else "Readings:"
+        lines.append([(head, "bold magenta" if ex.ambiguous else "bold")])
+        for r in ex.readings:
+            tag = _RELATION.get(r.relation, r.relation)
+            lines.append([(f"  - [{tag}] ", "magenta"), (f"{r.code} ", "bold"), (r.title, ""), (f"  ({r.source})", "dim")])
+    own = {n for e in ex.entries for n in e.notes}
+    extra = [n for n in ex.notes if n not in own]
+    if extra:
+        lines.append([])
+        lines.extend([[("Note: ", "bold yellow"), (n, "")] for n in extra])
+    return lines
+
+
+@click.command(name="explain")
+@click.argument("code", nargs=-1, required=True)
+@click.option("--vendor", "-V", metavar="NAME", help="Apply a vendor's meaning (microsoft, gmail, ...).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in docs/knowledge.md).")
+@click.option("--color/--no-color", default=None, help="Force colours on or off (default: on a terminal).")
+def explain(code: tuple[str, ...], vendor: str | None, as_json: bool, color: bool | None) -> None:
+    """Explain an SMTP code: 550, 5.1.1, 511, '550 5.1.1' (a pair), 5.1.x or X.1.1 (a family).
+
+    \b
+    Examples:
+      bouncewise explain 5.1.1
+      bouncewise explain 550 5.7.1 --vendor microsoft
+      bouncewise explain 5.7.x --json
+    """
+    from bouncewise.errors import InvalidCode
+    from bouncewise.knowledge import explain as _explain
+
+    query = " ".join(code)
+    try:
+        ex = _explain(query, vendor=vendor)
+    except InvalidCode as err:
+        _fail(str(err))
+        return
+    except ValueError as err:  # unknown vendor
+        _fail(str(err))
+        return
+    if as_json:
+        click.echo(json.dumps(ex.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _emit(_explanation_lines(ex), color)
+
+
+@click.command(name="codes")
+@click.argument("query", nargs=-1)
+@click.option("--class", "cls", metavar="CLASS", help="2, 3, 4, 5 or success/intermediate/transient/permanent.")
+@click.option("--category", metavar="WORD", help="address, mailbox, mail system, network, protocol, content, security.")
+@click.option("--vendor", "-V", metavar="NAME", help="List a vendor's own codes (microsoft, gmail, ...).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of entries.")
+@click.option("--color/--no-color", default=None, help="Force colours on or off (default: on a terminal).")
+def codes(query: tuple[str, ...], cls: str | None, category: str | None, vendor: str | None,
+          as_json: bool, color: bool | None) -> None:
+    """List or search the code knowledge base.
+
+    \b
+    Examples:
+      bouncewise codes --class 5 --category security
+      bouncewise codes mailbox full
+      bouncewise codes --vendor gmail --json
+    """
+    from bouncewise.knowledge import codes as _codes
+    from bouncewise.knowledge import vendors
+
+    try:
+        found = _codes(" ".join(query) or None, cls=cls, category=category, vendor=vendor)
+    except ValueError as err:
+        _fail(str(err))
+        return
+    if as_json:
+        click.echo(json.dumps([e.to_dict() for e in found], indent=2, ensure_ascii=False))
+        return
+    lines: list[Line] = []
+    for e in found:
+        lines.append([
+            (f"{e.code:<12}", f"bold {_CLS_STYLE.get(e.cls, '')}"),
+            (f"{e.cls:<10} ", _CLS_STYLE.get(e.cls, "")),
+            (f"{e.category:<20} ", "dim"),
+            (e.title, ""),
+        ])
+    if not found:
+        lines.append([("no codes match", "yellow")])
+        if vendor is None:
+            lines.append([(f"vendors: {', '.join(vendors())}", "dim")])
+    _emit(lines, color)

@@ -1,0 +1,230 @@
+"""``bouncewise parse``: analyse bounce messages and write one record per recipient."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+import click
+
+from bouncewise.messages import Limits
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
+
+
+class _Size(click.ParamType):
+    name = "SIZE"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        num = text.rstrip("kmgb")
+        unit = text[len(num) :]
+        try:
+            n = float(num)
+        except ValueError:
+            self.fail(f"{value!r} is not a size (examples: 500000, 512K, 32M)", param, ctx)
+        if unit not in _SIZE_UNITS or n <= 0:
+            self.fail(f"{value!r} is not a size (examples: 500000, 512K, 32M)", param, ctx)
+        return int(n * _SIZE_UNITS[unit])
+
+
+_D = Limits()
+
+
+@click.command(name="parse")
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ndjson", "json", "csv", "table"]),
+    default=None,
+    help="Output format. Default: table on a terminal, ndjson otherwise.",
+)
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--include",
+    default=None,
+    metavar="KINDS",
+    help="Also output these kinds: delivered,vacation,feedback (or all, none). Default: feedback.",
+)
+@click.option("--max-size", type=_Size(), default=_D.max_bytes, show_default=True, help="Largest message (bytes; K/M/G suffixes).")
+@click.option("--max-depth", type=click.IntRange(1, 10000), default=_D.max_depth, show_default=True, help="Deepest MIME nesting.")
+@click.option("--max-parts", type=click.IntRange(1, 1000000), default=_D.max_parts, show_default=True, help="Most MIME parts in a message.")
+@click.option("--max-line", type=_Size(), default=_D.max_line, show_default=True, help="Longest line (bytes).")
+@click.option("--timeout", type=click.FloatRange(0), default=_D.max_seconds, show_default=True, help="Seconds per message (0: no limit).")
+@click.option("--quiet", "-q", is_flag=True, help="No summary and no progress bar on stderr.")
+@click.option(
+    "--from",
+    "esp",
+    type=click.Choice(["ses", "sendgrid", "mailgun", "postmark"]),
+    default=None,
+    help="Read the PATHs as this ESP's bounce/complaint event JSON instead of messages.",
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal and output is not).")
+def parse(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    jobs: int,
+    include: str | None,
+    max_size: int,
+    max_depth: int,
+    max_parts: int,
+    max_line: int,
+    timeout: float,
+    quiet: bool,
+    progress: bool | None,
+    esp: str | None = None,
+) -> None:
+    """Analyse bounce messages: .eml files, directories, Maildirs, Unix mboxes, .gz
+    files of these, or '-' for standard input.
+
+    \b
+    One record per bounced recipient (kind bounce or delayed); a message that is not a
+    bounce gives one not-a-bounce record, one that cannot be read one error record.
+    Success notices, auto-replies and complaint reports are output when --include
+    names them (feedback by default). A summary goes to stderr.
+
+    \b
+    Examples:
+      bouncewise parse bounce.eml
+      bouncewise parse ~/Maildir --format csv > bounces.csv
+      zcat archive.mbox.gz | bouncewise parse - --include all
+      bouncewise parse /var/mail/bounces --jobs 4 --format json
+
+    Exit status: 0 all messages read, 1 some could not be read, 2 usage error.
+    """
+    from bouncewise.pipeline import analyse_all, resolve_include, wanted
+    from bouncewise.writers import make_writer
+
+    try:
+        inc = resolve_include(include)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    sources: list[str] = list(paths)
+    if not sources:
+        if sys.stdin.isatty():
+            raise click.UsageError("give a PATH (a file, directory, Maildir or mbox), or '-' for standard input")
+        sources = ["-"]
+    if sources.count("-") > 1:
+        raise click.UsageError("'-' (standard input) can be given only once")
+    out = sys.stdout
+    out_tty = out.isatty()
+    if fmt is None:
+        fmt = "table" if out_tty else "ndjson"
+    limits = Limits(max_bytes=max_size, max_depth=max_depth, max_parts=max_parts, max_line=max_line, max_seconds=timeout)
+    writer = make_writer(fmt, out, color=out_tty and fmt == "table")
+
+    err_tty = sys.stderr.isatty()
+    show_progress = (not quiet) and (progress if progress is not None else (err_tty and not out_tty))
+    bar = _Progress() if show_progress else None
+
+    messages = 0
+    kinds: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    filtered: Counter[str] = Counter()
+    unreadable = 0
+    try:
+        batches = analyse_all(sources, limits, jobs=jobs) if esp is None else _event_records(sources, esp, limits)
+        for records in batches:
+            messages += 1
+            if any(r.kind == "error" for r in records):
+                unreadable += 1
+            for rec in records:
+                if not wanted(rec, inc):
+                    filtered[rec.kind] += 1
+                    continue
+                kinds[rec.kind] += 1
+                if rec.reason and rec.kind in ("bounce", "delayed"):
+                    reasons[rec.reason] += 1
+                writer.write(rec)
+            if bar is not None:
+                bar.advance(messages)
+        writer.close()
+    except BrokenPipeError:  # e.g. | head
+        sys.stderr.close()
+        sys.exit(0)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if not quiet:
+        _summary(messages, writer.count, kinds, reasons, filtered, unreadable)
+    sys.exit(1 if unreadable else 0)
+
+
+def _event_records(sources: list[str], esp: str, limits: Limits):
+    """One list of Records per PATH read as ESP event JSON (``--from``); see bouncewise.events."""
+    from bouncewise.errors import BouncewiseError
+    from bouncewise.events import records_from_json
+    from bouncewise.record import ERROR, Record
+
+    for src in sources:
+        try:
+            if src == "-":
+                data = sys.stdin.buffer.read(limits.max_bytes + 1)
+            else:
+                with open(src, "rb") as fh:
+                    data = fh.read(limits.max_bytes + 1)
+            if len(data) > limits.max_bytes:
+                raise ValueError(f"larger than --max-size ({limits.max_bytes} bytes)")
+            yield records_from_json(data, origin=src, provider=esp)
+        except (OSError, ValueError, BouncewiseError) as exc:
+            yield [Record(kind=ERROR, file=src, index=1, error=f"{type(exc).__name__}: {exc}")]
+
+
+def _summary(messages: int, written: int, kinds: Counter[str], reasons: Counter[str], filtered: Counter[str], unreadable: int) -> None:
+    err = sys.stderr
+    parts = [f"{messages} message{'s' if messages != 1 else ''} read", f"{written} record{'s' if written != 1 else ''} written"]
+    if kinds:
+        parts.append("(" + ", ".join(f"{k} {n}" for k, n in kinds.most_common()) + ")")
+    err.write("bouncewise parse: " + " ".join(parts[:2]) + (" " + parts[2] if len(parts) > 2 else "") + "\n")
+    if reasons:
+        err.write("  by reason: " + ", ".join(f"{k} {n}" for k, n in reasons.most_common()) + "\n")
+    if filtered:
+        err.write(
+            "  not output (use --include): " + ", ".join(f"{k} {n}" for k, n in filtered.most_common()) + "\n"
+        )
+    if unreadable:
+        err.write(f"  errors: {unreadable} message{'s' if unreadable != 1 else ''} could not be read or analysed (kind error)\n")
+
+
+class _Progress:
+    """A rich progress display on stderr, started only once a run has lasted a moment."""
+
+    DELAY = 1.0
+
+    def __init__(self) -> None:
+        import time
+
+        self._time = time.monotonic
+        self._start = time.monotonic()
+        self._last = 0.0
+        self._progress = None
+        self._task = None
+
+    def advance(self, n: int) -> None:
+        now = self._time()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        if self._progress is None:
+            if now - self._start < self.DELAY:
+                return
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.completed} messages"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("parse", total=None)
+        self._progress.update(self._task, completed=n)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()

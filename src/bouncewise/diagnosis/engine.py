@@ -1,0 +1,508 @@
+"""The diagnosis engine: one SMTP reply (or one mail-log line) in, one Diagnosis out.
+
+Order of decision (first that applies wins):
+
+1. a provider's own code or text (when the provider is recognised from rhost, vendor or the
+   text itself) → decided_by "vendor";
+2. status X.2.2 (mailbox full) given by the caller;
+3. phrases of the text, in the reason order of phrases.toml, with context rules for the SMTP
+   stage → decided_by "text";
+4. the enhanced status code (codes.toml) → "status";
+5. the reply code (codes.toml) → "replycode";
+6. the SMTP stage alone (refused at connection/HELO → blocked, at MAIL → rejected);
+7. nothing: "undefined" when a code is known, "onhold" when not → "none", low confidence.
+
+All matching runs on at most MAX_MATCH characters; no regex here can backtrack without bound.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from bouncewise import reasons as _reasons
+from bouncewise.diagnosis.tables import Phrase, fold, normalise, tables
+
+MAX_MATCH = 8192  # characters of the text that are read for matching
+MAX_KEEP = 8192  # characters of the text kept in the result
+
+STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)")
+# a reply code that is a token of its own: "550 ", "550-", "550:" or at the end
+REPLY_RE = re.compile(r"(?<![\w.#/\[=:-])([245][0-5][0-9])(?=[ \t\-:,;)\]'\"]|\.(?!\d)|$)")
+# "550 5.1.1" / "550-5.1.1" / "550 #5.1.1" (a reply code with its enhanced code)
+PAIR_RE = re.compile(r"(?<![\w.])([245][0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3})(?![\d])(?!\.\d)")
+# codes glued into continuation lines, removed before phrase matching
+CODES_RE = re.compile(r"(?<![\w.])(?:[245][0-5][0-9][ -]#?)?[245]\.\d{1,3}\.\d{1,3}(?![\d])(?!\.\d)|(?<![\w.])[245][0-5][0-9]-")
+HOST_RE = re.compile(
+    r"\bhost\s([A-Za-z0-9][A-Za-z0-9.-]{0,252})\s?\[([0-9A-Fa-f.:]{2,45})\]"
+    r"|\brelay=([A-Za-z0-9][A-Za-z0-9.-]{0,252})\.?\s?\[([0-9A-Fa-f.:]{2,45})\]"
+    r"|\bH=([A-Za-z0-9][A-Za-z0-9.-]{0,252})\s\[([0-9A-Fa-f.:]{2,45})\]"
+    r"|\[([A-Za-z0-9][A-Za-z0-9.-]{0,252}\.[A-Za-z]{2,63})\]\s*$"
+    r"|\bConnected to ([0-9A-Fa-f.:]{7,45})\b"
+)
+RCPT_RE = re.compile(r"RCPT TO:\s?<([^<>\s@]{1,200}@[^<>\s]{1,255})>", re.I)
+ADDR_RE = re.compile(r"<?([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,128}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63})>?")
+RETRY_RE = re.compile(
+    r"(?:try again|retry|come back|wait)[^0-9.;]{0,24}?(\d{1,6})\s?(seconds?|secs?|s\b|minutes?|mins?|hours?|hrs?|h\b)",
+    re.I,
+)
+LOG_HINT_RE = re.compile(r"\bto=<|\s(?:\*\*|==|=>|->)\s|\bstat=|\bstatus=")
+
+_COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"in reply to end of data|after end of data|after sending message|after (?:the )?final \.|after data\b.{0,3}$|<<< .{0,20}\bdata\b", re.I), "."),
+    (re.compile(r"in reply to data\b|after data\b|>>> data\b", re.I), "DATA"),
+    (re.compile(r"in reply to rcpt|after (?:pipelined )?rcpt|>>> rcpt\b|\brcpt to:", re.I), "RCPT"),
+    (re.compile(r"in reply to mail|after (?:pipelined )?mail\b|>>> mail\b|\bmail from:", re.I), "MAIL"),
+    (re.compile(r"in reply to (?:ehlo|helo|lhlo)|after (?:ehlo|helo|lhlo)|>>> (?:ehlo|helo)\b|while performing the (?:ehlo|helo)", re.I), "EHLO"),
+    (re.compile(r"in reply to (?:the )?initial|after (?:the )?initial connection|refused to talk to me|greeting|banner", re.I), "CONN"),
+)
+
+STRONG_STATUS = {"2.2": "mailboxfull", "1.7": "rejected", "1.8": "rejected"}
+PRE_DATA = frozenset({"CONN", "EHLO", "HELO", "MAIL", "RCPT"})
+
+
+@dataclass(slots=True)
+class Diagnosis:
+    """What one reply means. ``to_dict()`` gives a JSON-ready dict."""
+
+    text: str
+    replycode: str | None = None
+    status: str | None = None
+    decided_by: str = "none"  # text | status | replycode | vendor | none
+    command: str | None = None
+    recipient: str | None = None
+    rhost: str | None = None
+    rip: str | None = None
+    provider: str | None = None
+    reason: str = "onhold"
+    hardbounce: bool = False
+    retry: str = "later"
+    retry_after: int | None = None
+    category: str | None = None
+    who_acts: str | None = None
+    explanation: str = ""
+    advice: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    confidence: float = 0.0
+    kind: str = "reply"  # reply | log | unreadable
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _valid_status(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = STATUS_RE.fullmatch(str(value).strip()[:12])
+    return m.group(0) if m else None
+
+
+def _valid_reply(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    v = str(value).strip()[:3]
+    return v if len(v) == 3 and v[0] in "245" and v.isdigit() else None
+
+
+def find_codes(text: str) -> tuple[str | None, str | None]:
+    """(replycode, status) written in a reply text, or None for each."""
+    m = PAIR_RE.search(text)
+    if m:
+        return m.group(1), m.group(2)
+    r = REPLY_RE.search(text)
+    s = STATUS_RE.search(text)
+    return (r.group(1) if r else None), (s.group(0) if s else None)
+
+
+def find_command(text: str) -> str | None:
+    for rx, name in _COMMANDS:
+        if rx.search(text):
+            return name
+    return None
+
+
+def find_host(text: str) -> tuple[str | None, str | None]:
+    m = HOST_RE.search(text)
+    if not m:
+        return None, None
+    g = m.groups()
+    if g[0] or g[2] or g[4]:
+        host = g[0] or g[2] or g[4]
+        ip = g[1] or g[3] or g[5]
+        return host.rstrip(".").lower(), ip
+    if g[6]:
+        return g[6].lower(), None
+    return None, g[7]
+
+
+def find_recipient(text: str, command: str | None) -> str | None:
+    m = RCPT_RE.search(text)
+    if m:
+        return m.group(1)
+    if command == "MAIL" or "sender" in text[:200].lower():
+        return None
+    m = ADDR_RE.search(text)
+    return m.group(1).strip(".") if m else None
+
+
+def _status_reason(status: str | None) -> str | None:
+    if not status:
+        return None
+    t = tables()
+    if status.startswith("2."):
+        return "delivered"
+    x = "X" + status[1:]
+    return t.status_map.get(status) or t.status_map.get(x) or t.status_map.get(x[:3])
+
+
+def _provider_for_host(host: str | None) -> str | None:
+    if not host:
+        return None
+    t = tables()
+    h = host.lower().strip(".")
+    while h:
+        pid = t.host_map.get(h)
+        if pid:
+            return pid
+        _, _, h = h.partition(".")
+    return None
+
+
+_KNOWLEDGE: Any = None
+
+
+@lru_cache(maxsize=4096)
+def _knowledge(code: str, vendor: str | None) -> Any:
+    """bouncewise.knowledge.lookup, guarded: None while the knowledge base is missing."""
+    global _KNOWLEDGE
+    if _KNOWLEDGE is None:
+        try:
+            from bouncewise.knowledge import lookup
+
+            _KNOWLEDGE = lookup
+        except Exception:
+            _KNOWLEDGE = False
+    if not _KNOWLEDGE:
+        return None
+    try:
+        return _KNOWLEDGE(code, vendor)
+    except Exception:
+        return None
+
+
+def _entry_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        return [str(v) for v in value][:6]
+    except TypeError:
+        return []
+
+
+def _evidence(p: Phrase, source: str = "text") -> dict[str, str]:
+    return {"rule": f"{p.kind}:{p.target}@{p.source}", "matched": p.raw, "source": source}
+
+
+# ----------------------------------------------------------------------------- the engine
+
+
+def diagnose(
+    text: Any,
+    *,
+    vendor: str | None = None,
+    status: str | None = None,
+    replycode: str | None = None,
+    command: str | None = None,
+    rhost: str | None = None,
+) -> Diagnosis:
+    """Diagnose one reply text (or one mail-log line). Never raises for any input text."""
+    try:
+        return _diagnose(text, vendor, status, replycode, command, rhost)
+    except Exception as exc:  # a bug must not lose the record
+        shown = text if isinstance(text, str) else repr(text)
+        return _finish(
+            Diagnosis(text=shown[:MAX_KEEP], kind="unreadable", reason="onhold"),
+            [{"rule": "internal-error", "matched": type(exc).__name__, "source": "engine"}],
+            None,
+        )
+
+
+def _to_text(text: Any) -> str:
+    if text is None:
+        return ""
+    if isinstance(text, bytes | bytearray | memoryview):
+        return bytes(text[: MAX_KEEP * 4]).decode("utf-8", errors="replace")
+    if not isinstance(text, str):
+        text = str(text)
+    return text
+
+
+def _is_binary(sample: str) -> bool:
+    if sample.isprintable():
+        return False
+    bad = sum(1 for ch in sample if (ch < " " and ch not in "\t\r\n") or ch == "\ufffd")
+    return bad * 10 > len(sample)
+
+
+def _diagnose(
+    text: Any,
+    vendor: str | None,
+    status: str | None,
+    replycode: str | None,
+    command: str | None,
+    rhost: str | None,
+) -> Diagnosis:
+    raw = _to_text(text)
+    kept = raw[:MAX_KEEP]
+    t = raw[:MAX_MATCH]
+    evidence: list[dict[str, Any]] = []
+    kind = "reply"
+    rip: str | None = None
+    recipient: str | None = None
+
+    # A mail-log line: take its fields and diagnose the reply inside it.
+    if LOG_HINT_RE.search(t):
+        from bouncewise.logscan import parse_line
+
+        parsed = parse_line(t)
+        if parsed is not None:
+            kind = "log"
+            t = parsed.text or parsed.raw_status or ""
+            status = status or parsed.dsn
+            rhost = rhost or parsed.relay
+            rip = parsed.rip
+            recipient = parsed.recipient
+            evidence.append({"rule": f"log:{parsed.mta}", "matched": parsed.state or "", "source": "log"})
+
+    status = _valid_status(status)
+    replycode = _valid_reply(replycode)
+    cmd = (command or "").upper() or None
+    if cmd == "END-OF-DATA":
+        cmd = "."
+
+    found_reply, found_status = find_codes(t)
+    if status is None and found_status:
+        status = found_status
+        evidence.append({"rule": "code:status", "matched": found_status, "source": "text"})
+    if replycode is None and found_reply:
+        replycode = found_reply
+        evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text"})
+    if cmd is None:
+        cmd = find_command(t)
+    host, ip = find_host(t)
+    rhost = (rhost or host or None) and (rhost or host).lower().rstrip(".")
+    rip = rip or ip
+    if recipient is None:
+        recipient = find_recipient(t, cmd)
+
+    stripped = t.strip()
+    if not stripped or _is_binary(t[:2048]):
+        if not status and not replycode:
+            why = "onhold" if stripped else "undefined"
+            d = Diagnosis(text=kept, kind="unreadable", reason=why, rhost=rhost, rip=rip, command=cmd)
+            evidence.append({"rule": "unreadable", "matched": "empty" if not stripped else "binary", "source": "text"})
+            return _finish(d, evidence, None)
+
+    tb = tables()
+    folded = fold(t) if not t.isascii() else None
+    padded, words = normalise(CODES_RE.sub(" ", t))
+    hits = tb.index.search(padded, words, folded)
+
+    # Providers: from rhost, vendor, and markers in the text.
+    providers: list[str] = []
+    p_host = _provider_for_host(rhost)
+    if p_host:
+        providers.append(p_host)
+    if vendor:
+        pv = tb.vendor_map.get(vendor.lower().replace(" ", "").replace("-", ""))
+        if pv and pv not in providers:
+            providers.append(pv)
+    for h in hits:
+        if h.kind == "marker" and h.target not in providers:
+            providers.append(h.target)
+    provider = providers[0] if providers else None
+
+    reason: str | None = None
+    decided_by = "none"
+    confidence = 0.0
+    special: dict[str, Any] | None = None
+
+    # 1. provider codes and texts
+    low = None
+    for pid in providers:
+        prov = tb.providers[pid]
+        if prov.code_re is not None:
+            low = low if low is not None else t.lower()
+            m = prov.code_re.search(low)
+            if m and m.group(1).lower() in prov.codes:
+                reason = prov.codes[m.group(1).lower()]
+                decided_by, confidence, provider = "vendor", 0.95, pid
+                evidence.append({"rule": f"provider-code:{pid}", "matched": m.group(0), "source": "text"})
+                break
+    if reason is None:
+        best: Phrase | None = None
+        for h in hits:
+            if h.kind != "provider" or h.provider not in providers:
+                continue
+            if h.status and not (status or "").startswith(h.status):
+                continue
+            if best is None or tb.order.get(h.target, 99) < tb.order.get(best.target, 99):
+                best = h
+        if best is not None:
+            reason, decided_by, confidence, provider = best.target, "vendor", 0.95, best.provider
+            evidence.append(_evidence(best))
+
+    # 2. a status that names the problem beyond doubt (mailbox full, sender refused)
+    if reason is None and status and status[2:] in STRONG_STATUS:
+        reason, decided_by, confidence = STRONG_STATUS[status[2:]], "status", 0.85
+        evidence.append({"rule": f"status:X.{status[2:]}", "matched": status, "source": "status"})
+
+    # 3. phrases of the text
+    if reason is None:
+        excluded = {h.target for h in hits if h.kind == "not"}
+        strong = [h for h in hits if h.kind in ("phrase", "special") and h.target not in excluded]
+        weak = [h for h in hits if h.kind == "weak" and h.target not in excluded]
+        if cmd in PRE_DATA:  # content is only seen after DATA
+            strong = [h for h in strong if h.target not in ("spamdetected", "virusdetected")] or strong
+        status_says = _status_reason(status) if status and status[2:] not in ("0.0",) else None
+        for group, conf in ((strong, 0.9), (weak, 0.6)):
+            if not group or (conf < 0.9 and status_says):
+                continue
+            group.sort(key=lambda h: (tb.order.get(h.target, 99), h.kind != "special", -len(h.raw)))
+            best = group[0]
+            reason, decided_by, confidence = best.target, "text", conf
+            if best.kind == "special":
+                special = best.extra
+            evidence.append(_evidence(best))
+            others = sorted({h.target for h in group if h.target != reason}, key=lambda r: tb.order.get(r, 99))
+            if others:
+                evidence.append({"rule": "also-matched", "matched": ",".join(others[:5]), "source": "text"})
+                confidence -= 0.05
+            break
+        if reason == "userunknown":
+            if _status_reason(status) != "userunknown" and (
+                cmd in ("DATA", ".") or (status and status[2:] in ("2.0", "2.1") and cmd != "RCPT")
+            ):
+                reason = "filtered"
+                evidence.append({"rule": "context:userunknown-after-rcpt", "matched": cmd or status or "", "source": "context"})
+
+    if reason is None and t.lstrip().lower().startswith("x-unix;"):
+        reason, decided_by, confidence = "mailererror", "text", 0.6
+        evidence.append({"rule": "diagnostic-type:x-unix", "matched": "X-Unix", "source": "text"})
+
+    # 4. the status code, 5. the reply code
+    if reason is None and status:
+        sr = _status_reason(status)
+        if sr:
+            reason, decided_by = sr, "status"
+            confidence = 0.7 if status[2:] not in ("0.0", "7.1") else 0.5
+            evidence.append({"rule": f"status:{status}", "matched": status, "source": "status"})
+    if reason is None and replycode and replycode in tb.reply_map:
+        reason, decided_by, confidence = tb.reply_map[replycode], "replycode", 0.5
+        evidence.append({"rule": f"replycode:{replycode}", "matched": replycode, "source": "replycode"})
+    # context: the SMTP stage
+    cls = (status or replycode or "")[:1]
+    vague = reason is None or (decided_by == "status" and reason in ("securityerror", "systemerror"))
+    if cmd == "MAIL" and cls == "5" and vague:
+        reason, decided_by, confidence = "rejected", decided_by if reason else "none", 0.5
+        evidence.append({"rule": "context:refused-at-MAIL", "matched": "MAIL", "source": "context"})
+    if cmd in ("CONN", "EHLO", "HELO") and cls in ("4", "5") and (
+        vague or (decided_by == "text" and confidence < 0.9) or reason == "securityerror"
+    ):
+        reason, decided_by, confidence = "blocked", decided_by if reason else "none", 0.5
+        evidence.append({"rule": f"context:refused-at-{cmd}", "matched": cmd, "source": "context"})
+
+    if reason is None:
+        # Nothing decided: "onhold" when there is text but no code with a meaning, else "undefined".
+        meaningful = bool(status and status[2:] != "0.0")
+        has_words = any(not w.isdigit() for w in words)
+        reason = "onhold" if (has_words and not meaningful) else "undefined"
+        confidence = 0.2 if reason == "undefined" else 0.1
+
+    d = Diagnosis(
+        text=kept,
+        replycode=replycode,
+        status=status,
+        decided_by=decided_by,
+        command=cmd,
+        recipient=recipient,
+        rhost=rhost,
+        rip=rip,
+        provider=tb.providers[provider].name if provider else None,
+        reason=reason,
+        confidence=round(max(0.05, min(confidence, 1.0)), 2),
+        kind=kind,
+    )
+    d.retry_after = _retry_after(t, special)
+    return _finish(d, evidence, special, vendor)
+
+
+def _retry_after(text: str, special: dict[str, Any] | None) -> int | None:
+    m = RETRY_RE.search(text[:2048])
+    if m:
+        n = int(m.group(1))
+        unit = m.group(2).lower()[:1]
+        return n * (3600 if unit == "h" else 60 if unit == "m" else 1)
+    if special and special.get("retry_after"):
+        return int(special["retry_after"])
+    return None
+
+
+def _finish(
+    d: Diagnosis, evidence: list[dict[str, Any]], special: dict[str, Any] | None, vendor: str | None = None
+) -> Diagnosis:
+    d.evidence = evidence
+    try:
+        r = _reasons.get(d.reason)
+    except KeyError:
+        d.reason = "undefined"
+        r = _reasons.get("undefined")
+    cls = (d.status or d.replycode or "")[:1]
+    d.hardbounce = _reasons.is_hardbounce(d.reason, d.status, d.replycode)
+    if cls == "4":
+        d.hardbounce = False
+    retry = r.retry
+    if cls == "4" and retry == "no" and d.reason not in ("delivered", "vacation", "feedback"):
+        retry = "later"
+    if d.reason in ("undefined", "onhold") and cls == "5":
+        retry = "after-fix"
+    if special and special.get("retry"):
+        retry = special["retry"]
+    d.retry = retry
+    d.category = r.category
+    d.who_acts = r.who_acts
+    code = d.status or d.replycode
+    entry = _knowledge(code, vendor) if code else None
+    parts = [r.summary]
+    if special and special.get("explanation"):
+        parts = [special["explanation"]]
+    elif entry is not None:
+        summary = getattr(entry, "summary", None)
+        if summary:
+            parts.append(f"Code {code}: {summary}")
+    if d.kind == "unreadable":
+        parts = ["The input could not be read as a reply: it is empty or not text."]
+    d.explanation = " ".join(parts)
+    advice: list[str] = []
+    if special and special.get("advice"):
+        advice = list(special["advice"])
+    elif entry is not None and d.reason in ("undefined", "onhold"):
+        advice = _entry_list(getattr(entry, "troubleshooting", None))
+    if not advice:
+        try:
+            advice = list(tables().advice.get(d.reason, []))
+        except Exception:  # data files missing or broken: the record still goes out
+            advice = []
+    d.advice = advice
+    if entry is not None and d.reason in ("undefined", "onhold"):
+        who = getattr(entry, "who_acts", None)
+        if who:
+            d.who_acts = str(who)
+    return d

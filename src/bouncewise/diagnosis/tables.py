@@ -1,0 +1,192 @@
+"""The diagnosis engine's data, loaded once and compiled into a word index.
+
+Matching works on a *normalised* text: lower-cased, accents dropped, every run of characters
+that is not a letter or digit turned into one space, padded with a space on both sides. A phrase
+is normalised the same way and matches when `` phrase `` occurs in it, i.e. on whole words.
+Each phrase is filed under its longest word; a text is matched by looking up each of its
+distinct words and testing only the phrases filed there, so the cost depends on the length of
+the text, not on the number of phrases. Phrases in a script without spaces between words
+(Japanese, Chinese) are tested as plain substrings, and only when the text is not ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from bouncewise._data import data_files, load_toml
+
+WORD_RE = re.compile(r"[^\W_]+")
+_CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def fold(text: str) -> str:
+    """Lower-case and, for non-ASCII text, case-fold and drop accents (é → e, ß → ss)."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def normalise(text: str) -> tuple[str, list[str]]:
+    """The padded word string used for matching, and its words."""
+    words = WORD_RE.findall(fold(text))
+    return " " + " ".join(words) + " ", words
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    needle: tuple[str, ...]  # normalised parts, padded; one part = phrase, more = in order
+    raw: str  # the phrase as written in the data file (for evidence)
+    target: str  # reason name, or provider id for kind == "marker"
+    kind: str  # "phrase" | "weak" | "not" | "special" | "provider" | "marker"
+    source: str  # which table: "phrases.toml:userunknown:en", "providers/google.toml"
+    provider: str | None = None
+    status: str | None = None  # provider rule: only with a status starting with this
+    extra: dict[str, Any] | None = None  # special: retry, retry_after, explanation, advice
+
+    def matches(self, padded: str) -> bool:
+        pos = 0
+        for part in self.needle:
+            i = padded.find(part, pos)
+            if i < 0:
+                return False
+            pos = i + len(part) - 1  # keep the trailing space usable as the next leading one
+        return True
+
+
+@dataclass(slots=True)
+class Index:
+    by_word: dict[str, list[Phrase]] = field(default_factory=dict)
+    raw: list[Phrase] = field(default_factory=list)  # CJK phrases: substring tests
+
+    def add(self, phrase: Phrase) -> None:
+        words = [w for part in phrase.needle for w in part.split()]
+        if not words:
+            return
+        if _CJK_RE.search(phrase.raw):
+            self.raw.append(phrase)
+            return
+        anchor = max(words, key=len)
+        self.by_word.setdefault(anchor, []).append(phrase)
+
+    def search(self, padded: str, words: list[str], folded: str | None) -> list[Phrase]:
+        found: list[Phrase] = []
+        get = self.by_word.get
+        for w in set(words):
+            cands = get(w)
+            if cands:
+                for p in cands:
+                    if p.matches(padded):
+                        found.append(p)
+        if folded is not None and self.raw:
+            for p in self.raw:
+                if p.raw in folded:
+                    found.append(p)
+        return found
+
+
+def _norm_phrase(text: str) -> str:
+    if _CJK_RE.search(text):
+        return fold(text)
+    padded, _ = normalise(text)
+    return padded
+
+
+def _phrase(raw: str | list[str], **kw: Any) -> Phrase:
+    parts = [raw] if isinstance(raw, str) else list(raw)
+    needle = tuple(_norm_phrase(p) for p in parts)
+    shown = raw if isinstance(raw, str) else " … ".join(parts)
+    return Phrase(needle=needle, raw=shown if not _CJK_RE.search(shown) else fold(shown), **kw)
+
+
+@dataclass(slots=True)
+class Provider:
+    id: str
+    name: str
+    hosts: tuple[str, ...]
+    vendors: tuple[str, ...]
+    code_re: re.Pattern[str] | None
+    codes: dict[str, str]
+
+
+@dataclass(slots=True)
+class Tables:
+    order: dict[str, int]
+    index: Index
+    providers: dict[str, Provider]
+    host_map: dict[str, str]  # host suffix -> provider id
+    vendor_map: dict[str, str]  # vendor name -> provider id
+    status_map: dict[str, str]
+    reply_map: dict[str, str]
+    advice: dict[str, list[str]]
+
+
+@cache
+def tables() -> Tables:
+    """Compile every data file once."""
+    data = load_toml("diagnosis/data/phrases.toml")
+    order = {name: i for i, name in enumerate(data["order"])}
+    index = Index()
+    for reason, groups in data["reasons"].items():
+        for key, items in groups.items():
+            kind = {"weak": "weak", "not": "not"}.get(key, "phrase")
+            for item in items:
+                index.add(_phrase(item, target=reason, kind=kind, source=f"phrases.toml:{reason}:{key}"))
+    for n, sp in enumerate(data.get("special", [])):
+        extra = {k: v for k, v in sp.items() if k not in ("phrases", "reason")}
+        for item in sp["phrases"]:
+            index.add(
+                _phrase(item, target=sp["reason"], kind="special", source=f"phrases.toml:special:{n}", extra=extra)
+            )
+
+    providers: dict[str, Provider] = {}
+    host_map: dict[str, str] = {}
+    vendor_map: dict[str, str] = {}
+    for rel in data_files("diagnosis/data/providers"):
+        raw = load_toml(rel)
+        meta = raw["provider"]
+        pid = meta["id"]
+        code_re = re.compile(meta["code_pattern"], re.I) if meta.get("code_pattern") else None
+        providers[pid] = Provider(
+            id=pid,
+            name=meta["name"],
+            hosts=tuple(meta.get("hosts", ())),
+            vendors=tuple(v.lower() for v in meta.get("vendors", ())),
+            code_re=code_re,
+            codes={str(k).lower(): v for k, v in raw.get("codes", {}).items()},
+        )
+        for h in meta.get("hosts", ()):
+            host_map[h.lower().strip(".")] = pid
+        for v in meta.get("vendors", ()):
+            vendor_map[v.lower()] = pid
+        vendor_map[pid] = pid
+        for m in meta.get("markers", ()):
+            index.add(_phrase(m, target=pid, kind="marker", source=rel.split("/", 2)[-1]))
+        for rule in raw.get("rules", []):
+            for item in rule["phrases"]:
+                index.add(
+                    _phrase(
+                        item,
+                        target=rule["reason"],
+                        kind="provider",
+                        source=rel.split("/", 2)[-1],
+                        provider=pid,
+                        status=rule.get("status"),
+                    )
+                )
+    codes = load_toml("diagnosis/data/codes.toml")
+    adv = load_toml("diagnosis/data/advice.toml")
+    return Tables(
+        order=order,
+        index=index,
+        providers=providers,
+        host_map=host_map,
+        vendor_map=vendor_map,
+        status_map=dict(codes["status"]),
+        reply_map=dict(codes["replycode"]),
+        advice={k: list(v) for k, v in adv["advice"].items()},
+    )

@@ -1,0 +1,464 @@
+"""The bounce-analysis pipeline: messages -> formats -> diagnosis -> Record.
+
+    for record in bouncewise.parse("bounces/"):
+        print(record.recipient, record.reason, record.hardbounce)
+
+Every input message yields at least one record (before the ``include`` filter): bounce or
+delayed records (one per recipient), delivered / vacation / feedback records, one
+``not-a-bounce`` record for a message no format claims, or one ``error`` record for a
+message that could not be read or analysed (over a limit, broken beyond repair). A failure
+never stops the batch and never escapes ``parse()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from email.message import Message
+from functools import cache
+from typing import Any
+
+from bouncewise.errors import LimitExceeded
+from bouncewise.messages import Limits, RawMessage, check_structure, iter_messages
+from bouncewise.record import (
+    BOUNCE,
+    DELAYED,
+    DELIVERED,
+    ERROR,
+    FEEDBACK,
+    NOT_A_BOUNCE,
+    VACATION,
+    Block,
+    Record,
+)
+
+# Kinds that are not failures; output only when asked for (see ``resolve_include``).
+OPTIONAL_KINDS = (DELIVERED, VACATION, FEEDBACK)
+DEFAULT_INCLUDE = frozenset({FEEDBACK})
+_KIND_OF_REASON = {"delivered": DELIVERED, "vacation": VACATION, "feedback": FEEDBACK}
+
+
+def resolve_include(include: str | Iterable[str] | None) -> frozenset[str]:
+    """The optional kinds to output. None -> the default (feedback); "all" -> all of them;
+    else names from OPTIONAL_KINDS, as an iterable or a comma-separated string.
+    Bounce, delayed, not-a-bounce and error records are always output."""
+    if include is None:
+        return DEFAULT_INCLUDE
+    if isinstance(include, str):
+        include = [s for s in include.replace(" ", ",").split(",") if s]
+    names = {s.strip().lower() for s in include}
+    if "all" in names:
+        return frozenset(OPTIONAL_KINDS)
+    names.discard("none")
+    unknown = names - set(OPTIONAL_KINDS)
+    if unknown:
+        raise ValueError(f"unknown kind(s) for include: {', '.join(sorted(unknown))} (choose from {', '.join(OPTIONAL_KINDS)}, all, none)")
+    return frozenset(names)
+
+
+def wanted(record: Record, include: frozenset[str]) -> bool:
+    return record.kind not in OPTIONAL_KINDS or record.kind in include
+
+
+def parse(source: Any, *, limits: Limits | None = None, include: str | Iterable[str] | None = None) -> Iterator[Record]:
+    """Analyse every message of ``source`` (path, directory, Maildir, mbox, .gz, "-",
+    bytes, str, email.message.Message, binary stream, or a list of these) and yield
+    Records in input order. ``include``: optional kinds to output (see resolve_include)."""
+    limits = limits or Limits()
+    inc = resolve_include(include)
+    for raw in iter_messages(source, limits):
+        for record in analyse(raw, limits):
+            if wanted(record, inc):
+                yield record
+
+
+# -- one message -----------------------------------------------------------------------
+
+
+class _Timeout(LimitExceeded):
+    pass
+
+
+def analyse(raw: RawMessage, limits: Limits | None = None) -> list[Record]:
+    """All records of one raw message (never raises, never returns an empty list)."""
+    limits = limits or Limits()
+    if raw.error:
+        return [Record(kind=ERROR, file=raw.file, index=raw.index, error=raw.error)]
+    try:
+        with _deadline(limits.max_seconds):
+            records = _analyse(raw, limits)
+    except LimitExceeded as exc:
+        return [Record(kind=ERROR, file=raw.file, index=raw.index, error=f"limit: {exc}")]
+    except RecursionError:
+        return [Record(kind=ERROR, file=raw.file, index=raw.index, error="limit: structure too deeply nested")]
+    except MemoryError:
+        return [Record(kind=ERROR, file=raw.file, index=raw.index, error="limit: out of memory")]
+    except Exception as exc:  # a bug or a message broken beyond repair: report, go on
+        return [Record(kind=ERROR, file=raw.file, index=raw.index, error=f"{exc.__class__.__name__}: {exc}"[:500])]
+    return records or [Record(kind=NOT_A_BOUNCE, file=raw.file, index=raw.index, error="no records")]
+
+
+class _deadline:
+    """Interrupt the analysis of one message after ``seconds`` (SIGALRM, main thread on
+    Unix). Elsewhere the limit is not enforced by interruption."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.armed = False
+        self.previous: Any = None
+
+    def __enter__(self) -> _deadline:
+        if (
+            self.seconds
+            and self.seconds > 0
+            and hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+        ):
+            self.previous = signal.signal(signal.SIGALRM, self._fire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.armed = True
+        return self
+
+    def _fire(self, signum: int, frame: Any) -> None:
+        raise _Timeout(f"analysis took longer than the limit of {self.seconds:g} s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous or signal.SIG_DFL)
+
+
+def _parse_bytes(data: bytes) -> Message:
+    from email import policy
+    from email.parser import BytesParser
+
+    return BytesParser(_class=IndexedMessage, policy=policy.compat32).parsebytes(data)
+
+
+class IndexedMessage(Message):
+    """A compat32 Message whose header lookups use an index built on first use (format
+    decoders ask for the same few headers many times). Any change to the headers drops
+    the index."""
+
+    _index: dict[str, tuple[str, Any]] | None = None
+
+    def _reindex(self) -> dict[str, tuple[str, Any]]:
+        index: dict[str, tuple[str, Any]] = {}
+        for k, v in self._headers:
+            index.setdefault(k.lower(), (k, v))
+        self._index = index
+        return index
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        index = self._index if self._index is not None else self._reindex()
+        hit = index.get(name.lower())
+        if hit is None:
+            return failobj
+        return self.policy.header_fetch_parse(hit[0], hit[1])
+
+    def get_content_type(self) -> str:
+        cached = self.__dict__.get("_bw_ctype")
+        if cached is None:
+            cached = self.__dict__["_bw_ctype"] = super().get_content_type()
+        return cached
+
+    def __contains__(self, name: object) -> bool:
+        index = self._index if self._index is not None else self._reindex()
+        return isinstance(name, str) and name.lower() in index
+
+    def _changed(self) -> None:
+        self._index = None
+        self.__dict__.pop("_bw_headers", None)
+        self.__dict__.pop("_bw_ctype", None)
+
+    def __setitem__(self, name: str, val: Any) -> None:
+        super().__setitem__(name, val)
+        self._changed()
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self._changed()
+
+    def set_raw(self, name: str, value: Any) -> None:
+        super().set_raw(name, value)
+        self._changed()
+
+    def add_header(self, _name: str, _value: str, **_params: Any) -> None:
+        super().add_header(_name, _value, **_params)
+        self._changed()
+
+    def replace_header(self, _name: str, _value: Any) -> None:
+        super().replace_header(_name, _value)
+        self._changed()
+
+    def set_param(self, *args: Any, **kw: Any) -> None:
+        super().set_param(*args, **kw)
+        self._changed()
+
+    def del_param(self, *args: Any, **kw: Any) -> None:
+        super().del_param(*args, **kw)
+        self._changed()
+
+    def set_type(self, *args: Any, **kw: Any) -> None:
+        super().set_type(*args, **kw)
+        self._changed()
+
+
+@cache
+def decoders() -> tuple[Any, ...]:
+    """The format decoder modules, in REGISTRY order (a module that fails to import is
+    left out, so one broken decoder cannot stop the others)."""
+    import os
+
+    from bouncewise.formats import REGISTRY
+
+    names = list(REGISTRY)
+    only = os.environ.get("BOUNCEWISE_FORMATS", "").strip()
+    if only:  # a debugging aid: restrict the decoders, e.g. "arf,rfc3464,rfc3834"
+        chosen = {n.strip().lower() for n in only.split(",")}
+        names = [n for n in names if n.lower() in chosen]
+    mods = []
+    for name in names:
+        try:
+            mods.append(importlib.import_module(f"bouncewise.formats.{name}"))
+        except Exception:  # pragma: no cover - a decoder being written
+            continue
+    return tuple(mods)
+
+
+def _analyse(raw: RawMessage, limits: Limits) -> list[Record]:
+    if raw.message is not None:
+        msg = raw.message
+    else:
+        data = raw.data or b""
+        if not data.strip():
+            return [Record(kind=NOT_A_BOUNCE, file=raw.file, index=raw.index, error="empty message")]
+        check_structure(data, limits)
+        msg = _parse_bytes(data)
+    failure: Exception | None = None
+    for mod in decoders():
+        try:
+            if not mod.detect(msg):
+                continue
+            blocks = mod.decode(msg)
+        except LimitExceeded:
+            raise
+        except (RecursionError, MemoryError):
+            raise
+        except Exception as exc:  # one decoder's bug: try the next one
+            failure = failure or exc
+            continue
+        if blocks:
+            return _records(raw, msg, blocks, mod.NAME)
+    if failure is not None:
+        raise failure
+    return [_not_a_bounce(raw, msg)]
+
+
+def _not_a_bounce(raw: RawMessage, msg: Message) -> Record:
+    from bouncewise.formats._util import header
+
+    return Record(
+        kind=NOT_A_BOUNCE,
+        file=raw.file,
+        index=raw.index,
+        subject=header(msg, "Subject")[:500] or None,
+        messageid=_msgid(header(msg, "Message-ID")),
+        timestamp=_iso_date(header(msg, "Date")),
+        error="no bounce format recognised",
+    )
+
+
+# -- records ---------------------------------------------------------------------------
+
+
+def _msgid(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    return value.strip("<>").strip()[:500] or None
+
+
+def _iso_date(value: str) -> str | None:
+    if not value:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(value[:200]).isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _address(value: str) -> str | None:
+    from email.utils import parseaddr
+
+    _, addr = parseaddr(value[:2000])
+    return addr or None
+
+
+@cache
+def _diagnoser() -> Callable[..., Any] | None:
+    try:
+        from bouncewise.diagnosis import diagnose
+    except ImportError:
+        return None
+    return diagnose
+
+
+def _reason_info(name: str | None) -> Any:
+    if not name:
+        return None
+    from bouncewise import reasons
+
+    try:
+        return reasons.get(name)
+    except KeyError:
+        return None
+
+
+def _records(raw: RawMessage, msg: Message, blocks: list[Block], engine: str) -> list[Record]:
+    from bouncewise import reasons
+    from bouncewise.formats._util import header, original_message
+
+    original = original_message(msg)
+    addresser = subject = messageid = None
+    if original is not None:
+        addresser = _address(header(original, "From"))
+        subject = header(original, "Subject")[:500] or None
+        messageid = _msgid(header(original, "Message-ID"))
+    timestamp = _iso_date(header(msg, "Date"))
+    diagnose = _diagnoser()
+    out: list[Record] = []
+    for b in blocks:
+        rec = Record(
+            kind=BOUNCE,
+            file=raw.file,
+            index=raw.index,
+            recipient=b.recipient,
+            original_recipient=b.original_recipient,
+            status=b.status,
+            replycode=b.replycode,
+            action=b.action,
+            diagnosticcode=b.diagnosis or None,
+            smtpcommand=b.command,
+            rhost=b.rhost,
+            lhost=b.lhost,
+            addresser=addresser,
+            subject=subject,
+            messageid=messageid,
+            timestamp=timestamp,
+            engine=engine,
+            feedbacktype=b.feedbacktype,
+            provider=b.provider,
+        )
+        diag = None
+        success = b.action in ("delivered", "relayed", "expanded") or (b.status or "").startswith("2.")
+        if diagnose is not None and not success and b.reason not in ("delivered", "vacation", "feedback"):
+            try:
+                diag = diagnose(
+                    b.diagnosis or "",
+                    status=b.status,
+                    replycode=b.replycode,
+                    command=b.command,
+                    rhost=b.rhost,
+                    vendor=b.provider,
+                )
+            except Exception:
+                diag = None
+        if diag is not None:
+            rec.reason = getattr(diag, "reason", None)
+            rec.hardbounce = bool(getattr(diag, "hardbounce", False))
+            rec.status = rec.status or getattr(diag, "status", None)
+            rec.replycode = rec.replycode or getattr(diag, "replycode", None)
+            rec.smtpcommand = rec.smtpcommand or getattr(diag, "command", None)
+            rec.provider = rec.provider or getattr(diag, "provider", None)
+            rec.retry = getattr(diag, "retry", None)
+            rec.category = getattr(diag, "category", None)
+            rec.who_acts = getattr(diag, "who_acts", None)
+            rec.explanation = getattr(diag, "explanation", None)
+            rec.advice = list(getattr(diag, "advice", None) or [])
+            rec.evidence = [dict(e) if isinstance(e, dict) else _as_dict(e) for e in (getattr(diag, "evidence", None) or [])]
+            rec.confidence = getattr(diag, "confidence", None)
+        if not b.reason and (b.action in ("delivered", "relayed", "expanded") or (rec.status or "").startswith("2.")):
+            b.reason = "delivered"  # a success notice, whatever decoder read it
+        if b.reason:
+            rec.reason = b.reason
+            rec.hardbounce = reasons.is_hardbounce(b.reason, rec.status, rec.replycode)
+        rec.kind = _KIND_OF_REASON.get(rec.reason or "", BOUNCE)
+        if rec.kind == BOUNCE and b.action == "delayed":
+            rec.kind = DELAYED
+            rec.hardbounce = False
+            if not rec.reason or rec.reason == "undefined":
+                rec.reason = "expired"
+        if rec.kind == BOUNCE and not rec.reason:
+            rec.reason = "undefined"
+        if rec.kind == VACATION and not rec.addresser:
+            rec.addresser = _address(header(msg, "To"))
+        info = _reason_info(rec.reason)
+        if info is not None:
+            if rec.explanation is None or b.reason:
+                rec.explanation = info.summary
+            rec.retry = rec.retry if (rec.retry and not b.reason) else info.retry
+            rec.category = rec.category if (rec.category and not b.reason) else info.category
+            rec.who_acts = rec.who_acts if (rec.who_acts and not b.reason) else info.who_acts
+        if rec.kind == DELAYED:
+            rec.retry = "later"
+        out.append(rec)
+    return out
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    to_dict = getattr(obj, "to_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
+    return {"value": str(obj)}
+
+
+# -- batches and a process pool ---------------------------------------------------------
+
+
+def _analyse_batch(batch: list[RawMessage], limits: Limits) -> list[list[Record]]:
+    return [analyse(raw, limits) for raw in batch]
+
+
+def _batches(raws: Iterator[RawMessage], size: int) -> Iterator[list[RawMessage]]:
+    batch: list[RawMessage] = []
+    for raw in raws:
+        batch.append(raw)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def analyse_all(source: Any, limits: Limits | None = None, *, jobs: int = 1, batch_size: int = 32) -> Iterator[list[Record]]:
+    """Per input message, its list of records (unfiltered), in input order. With
+    ``jobs`` > 1 a process pool analyses batches of messages; at most a few batches per
+    worker are in flight, so memory stays flat however long the input is."""
+    limits = limits or Limits()
+    raws = iter_messages(source, limits)
+    if jobs <= 1:
+        for raw in raws:
+            yield analyse(raw, limits)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover - platforms without fork
+        ctx = multiprocessing.get_context()
+    window = jobs * 4
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        pending: deque[Any] = deque()
+        for batch in _batches(raws, batch_size):
+            pending.append(pool.submit(_analyse_batch, batch, limits))
+            while len(pending) >= window:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()

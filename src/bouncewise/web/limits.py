@@ -1,0 +1,173 @@
+"""Request limits as a plain ASGI middleware (cheap: no per-request task groups).
+
+- body size: a Content-Length over the limit is refused at once; a body that grows over the
+  limit while it is read (chunked uploads) is cut off. Both get 413.
+- concurrency: requests in progress in this process; one over the limit gets 503 at once,
+  with Retry-After. /healthz, /version and static files are not counted.
+- time: a request that has not started its response within ``timeout`` seconds gets 503.
+  (The engine's work runs in worker threads, so the event loop stays free to answer.)
+
+Every response also gets a few security headers (nosniff, CSP, no referrer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from bouncewise.web.settings import Settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("bouncewise.web")
+
+EXEMPT = ("/healthz", "/version")
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", CSP.encode()),
+]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def problem_bytes(status: int, title: str, detail: str, instance: str | None = None, **extra: Any) -> bytes:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return json.dumps(body).encode()
+
+
+async def send_problem(
+    send: Send,
+    status: int,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    **extra: Any,
+) -> None:
+    body = problem_bytes(status, title, detail, instance, **extra)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class LimitsMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        settings = self.settings
+        path: str = scope.get("path", "")
+        instance = path[:200]
+        exempt = path in EXEMPT or path.startswith("/static/")
+
+        length = _content_length(scope)
+        if length is not None and length > settings.max_body:
+            await send_problem(
+                send,
+                413,
+                "Content Too Large",
+                f"The request body is {length} bytes; this server accepts at most {settings.max_body}.",
+                instance,
+                limit=settings.max_body,
+            )
+            return
+        if not exempt and self.in_flight >= settings.max_concurrency:
+            await send_problem(
+                send,
+                503,
+                "Service Unavailable",
+                f"The server is busy ({settings.max_concurrency} requests in progress); retry in a moment.",
+                instance,
+                headers=[(b"retry-after", b"1")],
+            )
+            return
+
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > settings.max_body:
+                    raise BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        self.in_flight += 1
+        try:
+            async with asyncio.timeout(settings.timeout):
+                await self.app(scope, limited_receive, guarded_send)
+        except BodyTooLarge:
+            if not started:
+                await send_problem(
+                    send,
+                    413,
+                    "Content Too Large",
+                    f"The request body is over the limit of {settings.max_body} bytes.",
+                    instance,
+                    limit=settings.max_body,
+                )
+        except TimeoutError:
+            log.warning("request over the time limit: %s %s", scope.get("method"), instance)
+            if not started:
+                await send_problem(
+                    send,
+                    503,
+                    "Service Unavailable",
+                    f"The request took longer than the limit of {settings.timeout:g} seconds.",
+                    instance,
+                    headers=[(b"retry-after", b"5")],
+                )
+        finally:
+            self.in_flight -= 1
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

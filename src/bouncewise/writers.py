@@ -1,0 +1,157 @@
+"""Writers: records -> text, one record at a time (output streams as records come).
+
+    w = make_writer("ndjson", sys.stdout)
+    for rec in records:
+        w.write(rec)
+    w.close()
+
+Formats: ``ndjson`` (one JSON object per line, every Record field), ``json`` (one JSON
+array, written incrementally), ``csv`` (a header row, then the CSV_COLUMNS of each
+record; lists are joined with " | "), ``table`` (aligned columns for a terminal).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any, TextIO
+
+from bouncewise.record import Record
+
+FORMATS = ("ndjson", "json", "csv", "table")
+
+CSV_COLUMNS = (
+    "kind",
+    "file",
+    "index",
+    "recipient",
+    "original_recipient",
+    "status",
+    "replycode",
+    "reason",
+    "hardbounce",
+    "action",
+    "diagnosticcode",
+    "smtpcommand",
+    "rhost",
+    "lhost",
+    "addresser",
+    "subject",
+    "messageid",
+    "timestamp",
+    "engine",
+    "feedbacktype",
+    "provider",
+    "retry",
+    "category",
+    "who_acts",
+    "explanation",
+    "advice",
+    "confidence",
+    "error",
+)
+
+
+class Writer:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.count = 0
+
+    def write(self, record: Record) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+class NdjsonWriter(Writer):
+    def write(self, record: Record) -> None:
+        self.out.write(json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        self.out.write("\n")
+        self.count += 1
+
+
+class JsonWriter(Writer):
+    def write(self, record: Record) -> None:
+        self.out.write("[\n  " if self.count == 0 else ",\n  ")
+        self.out.write(json.dumps(record.to_dict(), ensure_ascii=False))
+        self.count += 1
+
+    def close(self) -> None:
+        self.out.write("[]\n" if self.count == 0 else "\n]\n")
+        super().close()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " | ".join(_cell(v) if not isinstance(v, dict) else json.dumps(v, ensure_ascii=False) for v in value)
+    return str(value)
+
+
+class CsvWriter(Writer):
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(out)
+        self.csv = csv.writer(out, lineterminator="\n")
+        self.csv.writerow(CSV_COLUMNS)
+
+    def write(self, record: Record) -> None:
+        d = record.to_dict()
+        self.csv.writerow([_cell(d.get(c)) for c in CSV_COLUMNS])
+        self.count += 1
+
+
+TABLE_COLUMNS = (("kind", 12), ("recipient", 32), ("status", 7), ("code", 4), ("reason", 15), ("hard", 4), ("engine", 10))
+
+
+class TableWriter(Writer):
+    """Aligned text columns, a row per record as it comes, then the message for each
+    row (diagnostic text or error) indented under it."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        super().__init__(out)
+        self.color = color
+        self.out.write(self._row([name.upper() for name, _ in TABLE_COLUMNS]) + "\n")
+
+    @staticmethod
+    def _fit(text: str, width: int) -> str:
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    def _row(self, cells: list[str]) -> str:
+        return "  ".join(self._fit(c, w).ljust(w) for c, (_, w) in zip(cells, TABLE_COLUMNS, strict=True)).rstrip()
+
+    def write(self, record: Record) -> None:
+        cells = [
+            record.kind,
+            record.recipient or "-",
+            record.status or "-",
+            record.replycode or "-",
+            record.reason or "-",
+            "yes" if record.hardbounce else "no",
+            record.engine or "-",
+        ]
+        line = self._row(cells)
+        if self.color:
+            style = {"bounce": "31", "delayed": "33", "error": "35", "not-a-bounce": "2"}.get(record.kind)
+            if style:
+                line = f"\x1b[{style}m{line}\x1b[0m"
+        self.out.write(line + "\n")
+        note = record.error or record.diagnosticcode
+        where = f"{record.file or '<input>'}" + (f" #{record.index}" if record.index and record.index > 1 else "")
+        self.out.write(f"    {where}: {self._fit(' '.join((note or '').split()), 160)}\n" if note else f"    {where}\n")
+        self.count += 1
+
+
+def make_writer(fmt: str, out: TextIO, *, color: bool = False) -> Writer:
+    if fmt == "ndjson":
+        return NdjsonWriter(out)
+    if fmt == "json":
+        return JsonWriter(out)
+    if fmt == "csv":
+        return CsvWriter(out)
+    if fmt == "table":
+        return TableWriter(out, color=color)
+    raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")

@@ -1,0 +1,224 @@
+"""bouncewise.parse / the pipeline, the writers and the `bouncewise parse` command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import bouncewise
+from bouncewise import pipeline
+from bouncewise.cli import main
+from bouncewise.messages import Limits
+from bouncewise.record import Record
+from bouncewise.writers import CSV_COLUMNS, make_writer
+
+FIX = Path(__file__).parent / "fixtures" / "bounces"
+
+
+@pytest.fixture(autouse=True)
+def standard_formats_only(monkeypatch):
+    """Run against the standard decoders only, so these tests do not depend on the
+    home-made format decoders being written alongside."""
+    monkeypatch.setenv("BOUNCEWISE_FORMATS", "arf,rfc3464,rfc3834")
+    pipeline.decoders.cache_clear()
+    yield
+    pipeline.decoders.cache_clear()
+
+
+def test_parse_is_the_public_entry():
+    assert bouncewise.parse is pipeline.parse
+
+
+def test_records_of_a_dsn():
+    recs = list(bouncewise.parse(FIX / "dsn-two-recipients.eml"))
+    assert [r.recipient for r in recs] == ["nobody@example.org", "full@example.org"]
+    r = recs[0]
+    assert r.kind == "bounce" and r.engine == "RFC3464" and r.action == "failed"
+    assert (r.addresser, r.subject, r.messageid) == ("alice@example.com", "Quarterly figures", "q1-figures-7731@example.com")
+    assert r.timestamp == "2026-03-03T10:15:02+01:00"
+    assert r.file == str(FIX / "dsn-two-recipients.eml") and r.index == 1
+    assert r.lhost == "mail.example.com" and r.rhost == "mx.example.org"
+    assert r.reason  # a reason from the diagnosis engine, or "undefined" without it
+    d = r.to_dict()
+    json.dumps(d)
+    assert set(d) >= {"recipient", "status", "replycode", "reason", "hardbounce", "file", "kind"}
+
+
+def test_include_filter_defaults():
+    all_kinds = [r.kind for r in bouncewise.parse(FIX, include="all")]
+    default = [r.kind for r in bouncewise.parse(FIX)]
+    assert {"delivered", "vacation", "feedback"} <= set(all_kinds)
+    assert "delivered" not in default and "vacation" not in default and "feedback" in default
+    none = [r.kind for r in bouncewise.parse(FIX, include="none")]
+    assert "feedback" not in none and "bounce" in none and "not-a-bounce" in none
+    only = {r.kind for r in bouncewise.parse(FIX, include=["vacation"])}
+    assert "vacation" in only and "feedback" not in only
+    with pytest.raises(ValueError):
+        list(bouncewise.parse(FIX, include="bogus"))
+
+
+def test_kinds_for_each_fixture():
+    got = {}
+    for r in bouncewise.parse(FIX, include="all"):
+        got.setdefault(Path(r.file).name, []).append((r.kind, r.recipient))
+    assert got["dsn-delayed.eml"] == [("delayed", "carol@example.net")]
+    assert got["dsn-delivered.eml"] == [("delivered", "erin@example.net")]
+    assert got["autoreply.eml"] == [("vacation", "laura@example.org")]
+    assert got["arf-abuse.eml"] == [("feedback", "ivan@isp.example.net"), ("feedback", "judy@isp.example.net")]
+    assert got["not-a-bounce.eml"] == [("not-a-bounce", None)]
+    assert got["two.mbox"] == [("bounce", "quinn@example.net"), ("not-a-bounce", None)]
+
+
+def test_delayed_is_soft_and_retried():
+    (r,) = bouncewise.parse(FIX / "dsn-delayed.eml")
+    assert r.kind == "delayed" and r.hardbounce is False and r.retry == "later"
+    assert r.reason  # the diagnosis, or "expired" when it cannot tell
+
+
+def test_decoder_reason_wins_and_hardbounce_from_table():
+    (r,) = bouncewise.parse(FIX / "dsn-delivered.eml", include="all")
+    assert (r.reason, r.hardbounce) == ("delivered", False)
+    (v,) = bouncewise.parse(FIX / "autoreply.eml", include="all")
+    assert v.addresser == "mike@example.com" and v.explanation
+
+
+def test_every_message_yields_a_record_even_over_limits():
+    out = list(pipeline.analyse_all([FIX, b"", b"\x00\xff" * 10], Limits(max_bytes=1500)))
+    assert all(len(recs) >= 1 for recs in out)
+    kinds = [recs[0].kind for recs in out]
+    assert "error" in kinds  # the larger fixtures are over 1500 bytes
+
+
+def test_accepts_parsed_message_and_str():
+    from email import message_from_bytes
+
+    msg = message_from_bytes((FIX / "dsn-delayed.eml").read_bytes())
+    (r,) = bouncewise.parse(msg)
+    assert r.recipient == "carol@example.net" and r.file is None
+    (r,) = bouncewise.parse((FIX / "dsn-delayed.eml").read_text())
+    assert r.recipient == "carol@example.net"
+
+
+def test_jobs_keep_order():
+    src = [FIX] * 3
+    one = [(r.file, r.index, r.recipient) for recs in pipeline.analyse_all(src, jobs=1) for r in recs]
+    two = [(r.file, r.index, r.recipient) for recs in pipeline.analyse_all(src, jobs=2, batch_size=2) for r in recs]
+    assert one == two and len(one) > 20
+
+
+# -- writers -----------------------------------------------------------------------------
+
+
+def sample_records() -> list[Record]:
+    return list(bouncewise.parse(FIX, include="all"))
+
+
+def test_ndjson_and_json_writers():
+    recs = sample_records()
+    buf = io.StringIO()
+    w = make_writer("ndjson", buf)
+    for r in recs:
+        w.write(r)
+    w.close()
+    lines = buf.getvalue().splitlines()
+    assert [json.loads(x)["recipient"] for x in lines] == [r.recipient for r in recs]
+    buf = io.StringIO()
+    w = make_writer("json", buf)
+    for r in recs:
+        w.write(r)
+    w.close()
+    assert [d["kind"] for d in json.loads(buf.getvalue())] == [r.kind for r in recs]
+    buf = io.StringIO()
+    make_writer("json", buf).close()
+    assert json.loads(buf.getvalue()) == []
+
+
+def test_csv_writer():
+    recs = sample_records()
+    buf = io.StringIO()
+    w = make_writer("csv", buf)
+    for r in recs:
+        w.write(r)
+    w.close()
+    rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert [row["recipient"] for row in rows] == [r.recipient or "" for r in recs]
+    assert {row["hardbounce"] for row in rows} <= {"true", "false"}
+
+
+def test_table_writer():
+    buf = io.StringIO()
+    w = make_writer("table", buf)
+    for r in sample_records():
+        w.write(r)
+    w.close()
+    text = buf.getvalue()
+    assert text.startswith("KIND") and "nobody@example.org" in text and "\x1b[" not in text
+
+
+def test_unknown_writer():
+    with pytest.raises(ValueError):
+        make_writer("xml", io.StringIO())
+
+
+# -- CLI ---------------------------------------------------------------------------------
+
+
+def run(args, input=None):
+    return CliRunner().invoke(main, ["parse", *args], input=input)
+
+
+def test_cli_ndjson_and_summary():
+    res = run([str(FIX), "--include", "delivered,vacation,feedback"])
+    assert res.exit_code == 0, res.stderr
+    recs = [json.loads(x) for x in res.stdout.splitlines()]
+    assert len(recs) == 13
+    assert "11 messages read" in res.stderr and "13 records written" in res.stderr
+
+
+def test_cli_default_include_reports_filtered():
+    res = run([str(FIX)])
+    assert res.exit_code == 0
+    kinds = {json.loads(x)["kind"] for x in res.stdout.splitlines()}
+    assert "delivered" not in kinds and "feedback" in kinds
+    assert "not output" in res.stderr and "delivered 1" in res.stderr
+
+
+def test_cli_stdin_and_formats():
+    data = (FIX / "dsn-two-recipients.eml").read_bytes()
+    res = run(["-", "--format", "csv"], input=data)
+    assert res.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert [r["recipient"] for r in rows] == ["nobody@example.org", "full@example.org"]
+    assert rows[0]["file"] == "-"
+    res = run(["--format", "json", "-q"], input=data)
+    assert res.exit_code == 0 and len(json.loads(res.stdout)) == 2 and res.stderr == ""
+    res = run([str(FIX / "dsn-delayed.eml"), "--format", "table"])
+    assert "carol@example.net" in res.stdout
+
+
+def test_cli_exit_1_when_unreadable(tmp_path):
+    res = run([str(FIX / "autoreply.eml"), str(tmp_path / "missing.eml")])
+    assert res.exit_code == 1
+    recs = [json.loads(x) for x in res.stdout.splitlines()]
+    assert recs[-1]["kind"] == "error" and "errors: 1 message" in res.stderr
+    res = run([str(FIX / "dsn-two-recipients.eml"), "--max-size", "1K"])
+    assert res.exit_code == 1 and json.loads(res.stdout)["kind"] == "error"
+
+
+def test_cli_usage_errors():
+    assert run(["--include", "nonsense", str(FIX)]).exit_code == 2
+    assert run(["--format", "xml", str(FIX)]).exit_code == 2
+    assert run(["--max-size", "lots", str(FIX)]).exit_code == 2
+    assert run(["-", "-"], input=b"").exit_code == 2
+
+
+def test_cli_jobs_same_output():
+    a = run([str(FIX), "--include", "all", "-q"]).stdout
+    b = run([str(FIX), "--include", "all", "-q", "--jobs", "2"]).stdout
+    assert a == b
