@@ -197,9 +197,16 @@ def test_lookup_returns_none_for_garbage():
         assert kb.lookup(bad) is None
 
 
-def test_lookup_unknown_vendor():
+def test_lookup_unknown_vendor_is_ignored_but_explain_refuses():
+    e = kb.lookup("5.1.1", vendor="nosuch")
+    assert e is not None and e.vendor is None
     with pytest.raises(ValueError):
-        kb.lookup("5.1.1", vendor="nosuch")
+        kb.explain("5.1.1", vendor="nosuch")
+
+
+def test_vendor_aliases():
+    assert kb.lookup("5.7.27", vendor="google").vendor == "gmail"
+    assert kb.lookup("5.7.606", vendor="Outlook").vendor == "microsoft"
 
 
 def test_class_outside_registry_is_noted():

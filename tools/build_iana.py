@@ -153,6 +153,11 @@ def build(csv_path: Path) -> dict[str, Any]:
             "deprecated": deprecated,
             "duplicate_of": duplicate_of,
         }
+    for entry in codes.values():
+        dup = entry["duplicate_of"]
+        if dup and dup in codes:
+            entry["classes"] = list(codes[dup]["classes"])
+            entry["class_basis"] = f"same as {dup}, which it duplicates"
     return {
         "meta": {
             "source": "IANA registry 'SMTP Enhanced Status Codes', enumerated status codes "
@@ -190,6 +195,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out} ({len(json.loads(text)['codes'])} codes)")
+    if args.out == OUT:
+        # keep the knowledge base's combined cache in step with the new iana.json
+        sys.path.insert(0, str(ROOT / "src"))
+        from bouncewise.knowledge import _store
+
+        print(f"wrote {_store.write_cache()}")
     return 0
 
 

@@ -245,7 +245,7 @@ def _to_text(text: Any) -> str:
 
 
 def _is_binary(sample: str) -> bool:
-    if sample.isprintable():
+    if sample.isprintable() and "\ufffd" not in sample:
         return False
     bad = sum(1 for ch in sample if (ch < " " and ch not in "\t\r\n") or ch == "\ufffd")
     return bad * 10 > len(sample)
@@ -336,7 +336,8 @@ def _diagnose(
 
     # 1. provider codes and texts
     low = None
-    for pid in providers:
+    code_providers = providers + [p for p in tb.anywhere if p not in providers]
+    for pid in code_providers:
         prov = tb.providers[pid]
         if prov.code_re is not None:
             low = low if low is not None else t.lower()

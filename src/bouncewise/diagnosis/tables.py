@@ -111,6 +111,7 @@ class Provider:
     vendors: tuple[str, ...]
     code_re: re.Pattern[str] | None
     codes: dict[str, str]
+    anywhere: bool = False  # apply code_re even when the provider was not recognised
 
 
 @dataclass(slots=True)
@@ -123,6 +124,7 @@ class Tables:
     status_map: dict[str, str]
     reply_map: dict[str, str]
     advice: dict[str, list[str]]
+    anywhere: list[str]  # providers whose codes are read in any text
 
 
 @cache
@@ -158,6 +160,7 @@ def tables() -> Tables:
             vendors=tuple(v.lower() for v in meta.get("vendors", ())),
             code_re=code_re,
             codes={str(k).lower(): v for k, v in raw.get("codes", {}).items()},
+            anywhere=bool(meta.get("anywhere", False)),
         )
         for h in meta.get("hosts", ()):
             host_map[h.lower().strip(".")] = pid
@@ -189,4 +192,5 @@ def tables() -> Tables:
         status_map=dict(codes["status"]),
         reply_map=dict(codes["replycode"]),
         advice={k: list(v) for k, v in adv["advice"].items()},
+        anywhere=[p.id for p in providers.values() if p.anywhere and p.code_re is not None],
     )

@@ -183,11 +183,29 @@ def _layer_names() -> list[str]:
     return sorted(_layers())
 
 
+@cache
+def _aliases() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, lay in _layers().items():
+        out[name] = name
+        for alias in lay["meta"].get("aliases", []):
+            out.setdefault(alias, name)
+    return out
+
+
+def _resolve_vendor(vendor: str | None) -> str | None:
+    """A vendor name or alias ("google" -> "gmail") as a layer name; None when unknown."""
+    if not vendor:
+        return None
+    key = vendor.strip().lower().replace(" ", "").replace("-", "").replace("_", "")
+    return _aliases().get(key)
+
+
 def _check_vendor(vendor: str | None) -> str | None:
     if vendor is None:
         return None
-    v = vendor.strip().lower()
-    if v not in _layers():
+    v = _resolve_vendor(vendor)
+    if v is None:
         raise ValueError(f"unknown vendor {vendor!r}; known: {', '.join(vendors())}")
     return v
 
@@ -495,9 +513,10 @@ def lookup(code: str, vendor: str | None = None) -> Entry | None:
     """The entry for one exact code ("550", "5.1.1"), with the vendor layer applied when given.
 
     Returns None when the string is not a well-formed code. An unregistered but well-formed
-    code gets a generic entry with ``registered=False``.
+    code gets a generic entry with ``registered=False``. A vendor name that is not known
+    (see ``vendors()``; aliases such as "google" or "outlook" work) is ignored.
     """
-    v = _check_vendor(vendor)
+    v = _resolve_vendor(vendor)
     q = code.strip() if isinstance(code, str) else ""
     if len(q) > MAX_QUERY:
         return None

@@ -296,8 +296,8 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         request: Request, code: str, vendor: str | None = Query(None, max_length=64)
     ) -> Response:
         data = await run(engine.explain, code, vendor)
-        view = views.explanation_view(data)
-        return page(request, "code.html", view=view, data=data, query=code, vendor=vendor)
+        view = views.code_page_view(data, code)
+        return page(request, "code.html", view=view, query=code, vendors=await run(engine.vendors))
 
     @app.get("/codes", include_in_schema=False, response_class=HTMLResponse)
     async def codes_page(

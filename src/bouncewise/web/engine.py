@@ -69,6 +69,8 @@ def _explain_cached(query: str, vendor: str | None) -> str:
         result = fn(query, vendor=vendor)
     except InvalidCode:
         raise
+    except ValueError as exc:  # an unknown vendor
+        raise InputError(str(exc)) from None
     except LookupError as exc:
         raise NotFound(str(exc) or f"no entry for {query!r}") from exc
     if result is None:
@@ -91,10 +93,42 @@ def codes(
     category: str | None = None,
     vendor: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Knowledge-base entries. A query that is itself a code, pair or family puts that
+    explanation's entries first (so "5.1.x" or "550 5.7.1" find their codes), then the
+    word matches."""
     fn = _function("bouncewise.knowledge", "codes")
     query = (query or "").strip()[:200] or None
-    entries = fn(query=query, cls=cls or None, category=category or None, vendor=vendor or None)
-    return [_as_dict(e) for e in entries]
+    try:
+        entries = [
+            _as_dict(e)
+            for e in fn(query=query, cls=cls or None, category=category or None, vendor=vendor or None)
+        ]
+    except InvalidCode:
+        raise
+    except ValueError as exc:  # an unknown class or vendor
+        raise InputError(str(exc)) from None
+    if query and _CODELIKE.match(query) and not category:
+        try:
+            exact = explain(query, vendor)["entries"]
+        except (InvalidCode, NotFound, InputError, KeyError, TypeError):
+            exact = []
+        if cls:
+            exact = [e for e in exact if str(e.get("code", ""))[:1] == cls[:1]]
+        if exact:
+            first = {e.get("code") for e in exact}
+            entries = exact + [e for e in entries if e.get("code") not in first]
+    return entries
+
+
+_CODELIKE = re.compile(r"[0-9xX]")
+
+
+def vendors() -> list[str]:
+    """Vendor names the knowledge base accepts as ``vendor=`` (empty when it has none)."""
+    try:
+        return list(_function("bouncewise.knowledge", "vendors")())
+    except EngineMissing:
+        return []
 
 
 # ---------------------------------------------------------------- diagnosis

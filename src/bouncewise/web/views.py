@@ -261,11 +261,10 @@ def code_page_view(d: dict[str, Any], query: str) -> dict[str, Any]:
         return view
     view["entries"] = [entry_view(e, readings) for e in entries]
     first = view["entries"][0]
-    view["title"] = first["title"] if len(entries) == 1 else " / ".join(x["title"] or "" for x in view["entries"])
+    # a pair ("550 5.7.1"): the enhanced code, the more specific of the two, names the page
+    view["title"] = view["entries"][-1]["title"]
     view["class"] = first["class"]
     return view
-
-
 
 
 def result_view(item: dict[str, Any]) -> dict[str, Any]:
