@@ -21,6 +21,7 @@ import io
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from email.message import Message
@@ -240,7 +241,18 @@ def _open_binary(path: Path) -> IO[bytes]:
 
 
 def _read_stream(stream: IO[bytes], file: str | None, limits: Limits) -> Iterator[RawMessage]:
-    """A file or a pipe: one message, or an mbox when it starts with a From_ line."""
+    """A file or a pipe: one message, or an mbox when it starts with a From_ line. A stream
+    that breaks part way (a truncated gzip, a read error) ends with an error record."""
+    index = 0
+    try:
+        for raw in _read_stream_unchecked(stream, file, limits):
+            index = raw.index
+            yield raw
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        yield RawMessage(file, index + 1, error=f"cannot read: {exc.__class__.__name__}: {exc}")
+
+
+def _read_stream_unchecked(stream: IO[bytes], file: str | None, limits: Limits) -> Iterator[RawMessage]:
     head = stream.read(_CHUNK) or b""
     if head[:2] == GZIP_MAGIC:
         rest = stream

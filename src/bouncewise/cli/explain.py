@@ -65,10 +65,14 @@ def _emit(lines: list[Line], color: bool | None) -> None:
         for line in lines:
             console.print(Text.assemble(*[(t, s or "") for t, s in line]) if line else "")
     else:
-        import shutil
+        import os
         import textwrap
 
-        width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+        try:
+            columns = os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            columns = 100
+        width = max(60, min(columns, 120))
         out = []
         for line in lines:
             text = "".join(t for t, _s in line)

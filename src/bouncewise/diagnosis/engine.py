@@ -29,12 +29,14 @@ MAX_MATCH = 8192  # characters of the text that are read for matching
 MAX_KEEP = 8192  # characters of the text kept in the result
 
 STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)")
+_STATUS_FAST = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
+_PAIR_FAST = re.compile(r"\b([245][0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3})\b")
 # a reply code that is a token of its own: "550 ", "550-", "550:" or at the end
 REPLY_RE = re.compile(r"(?<![\w.#/\[=:-])([245][0-5][0-9])(?=[ \t\-:,;)\]'\"]|\.(?!\d)|$)")
 # "550 5.1.1" / "550-5.1.1" / "550 #5.1.1" (a reply code with its enhanced code)
 PAIR_RE = re.compile(r"(?<![\w.])([245][0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3})(?![\d])(?!\.\d)")
 # codes glued into continuation lines, removed before phrase matching
-CODES_RE = re.compile(r"(?<![\w.])(?:[245][0-5][0-9][ -]#?)?[245]\.\d{1,3}\.\d{1,3}(?![\d])(?!\.\d)|(?<![\w.])[245][0-5][0-9]-")
+CODES_RE = re.compile(r"\b[245][0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\b[245]\.\d{1,3}\.\d{1,3}\b|\b[245][0-5]\d-")
 HOST_RE = re.compile(
     r"\bhost\s([A-Za-z0-9][A-Za-z0-9.-]{0,252})\s?\[([0-9A-Fa-f.:]{2,45})\]"
     r"|\brelay=([A-Za-z0-9][A-Za-z0-9.-]{0,252})\.?\s?\[([0-9A-Fa-f.:]{2,45})\]"
@@ -109,17 +111,37 @@ def _valid_reply(value: Any) -> str | None:
     return v if len(v) == 3 and v[0] in "245" and v.isdigit() else None
 
 
+def _clean(text: str, m: re.Match[str]) -> bool:
+    """A fast (word-boundary) match that is not part of an IP address or version number."""
+    a, b = m.start(), m.end()
+    return not (a > 0 and text[a - 1] == ".") and not (text[b : b + 1] == "." and text[b + 1 : b + 2].isdigit())
+
+
+def _first(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
+    for n, m in enumerate(rx.finditer(text)):
+        if _clean(text, m):
+            return m
+        if n > 20:
+            break
+    return None
+
+
 def find_codes(text: str) -> tuple[str | None, str | None]:
     """(replycode, status) written in a reply text, or None for each."""
-    m = PAIR_RE.search(text)
-    if m:
-        return m.group(1), m.group(2)
+    if "." in text:
+        m = _first(_PAIR_FAST, text)
+        if m:
+            return m.group(1), m.group(2)
     r = REPLY_RE.search(text)
-    s = STATUS_RE.search(text)
+    s = _first(_STATUS_FAST, text) if "." in text else None
     return (r.group(1) if r else None), (s.group(0) if s else None)
 
 
 def find_command(text: str) -> str | None:
+    low = text.lower()
+    if not ("reply to" in low or "after" in low or ">>>" in low or "<<<" in low or " to:" in low or "from:" in low
+            or "helo" in low or "talk to" in low or "greeting" in low or "banner" in low):
+        return None
     for rx, name in _COMMANDS:
         if rx.search(text):
             return name
@@ -141,12 +163,17 @@ def find_host(text: str) -> tuple[str | None, str | None]:
 
 
 def find_recipient(text: str, command: str | None) -> str | None:
-    m = RCPT_RE.search(text)
-    if m:
-        return m.group(1)
+    at = text.find("@")
+    if at < 0:
+        return None
+    if "rcpt to" in text.lower():
+        m = RCPT_RE.search(text)
+        if m:
+            return m.group(1)
     if command == "MAIL" or "sender" in text[:200].lower():
         return None
-    m = ADDR_RE.search(text)
+    window = text[max(0, at - 130) : at + 320]
+    m = ADDR_RE.search(window)
     return m.group(1).strip(".") if m else None
 
 
@@ -268,7 +295,7 @@ def _diagnose(
     recipient: str | None = None
 
     # A mail-log line: take its fields and diagnose the reply inside it.
-    if LOG_HINT_RE.search(t):
+    if ("to=" in t or "status=" in t or " ** " in t or " == " in t or " => " in t or " -> " in t) and LOG_HINT_RE.search(t):
         from bouncewise.logscan import parse_line
 
         parsed = parse_line(t)
@@ -446,7 +473,8 @@ def _diagnose(
 
 
 def _retry_after(text: str, special: dict[str, Any] | None) -> int | None:
-    m = RETRY_RE.search(text[:2048])
+    low = text[:2048].lower()
+    m = RETRY_RE.search(text[:2048]) if ("again" in low or "retry" in low or "come back" in low or "wait" in low) else None
     if m:
         n = int(m.group(1))
         unit = m.group(2).lower()[:1]

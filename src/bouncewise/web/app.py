@@ -186,8 +186,8 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     async def api_code(
         code: str, vendor: str | None = Query(None, max_length=64, description="provider, e.g. gmail")
     ) -> Response:
-        data = await run(engine.explain, code, vendor)
-        return JSONResponse(data, headers={"cache-control": CACHE_STATIC})
+        body = await run(engine.explain_json, code, vendor)
+        return Response(body, media_type="application/json", headers={"cache-control": CACHE_STATIC})
 
     @app.get(
         "/v1/codes",

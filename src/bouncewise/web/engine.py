@@ -75,16 +75,30 @@ def _explain_cached(query: str, vendor: str | None) -> str:
         raise NotFound(str(exc) or f"no entry for {query!r}") from exc
     if result is None:
         raise NotFound(f"no entry for {query!r}")
-    return json.dumps(_as_dict(result))
+    return json.dumps(_as_dict(result), ensure_ascii=False, separators=(",", ":"))
 
 
 def explain(query: str, vendor: str | None = None) -> dict[str, Any]:
     """``bouncewise.explain(query, vendor)`` as a dict; InvalidCode for a malformed code,
     NotFound when the knowledge base has nothing to say."""
+    return json.loads(_explain_cached(*_explain_key(query, vendor)))
+
+
+def explain_json(query: str, vendor: str | None = None) -> bytes:
+    """The same as JSON bytes, ready to send (cached: the knowledge base does not change)."""
+    return _explain_bytes(*_explain_key(query, vendor))
+
+
+@lru_cache(maxsize=2048)
+def _explain_bytes(query: str, vendor: str | None) -> bytes:
+    return _explain_cached(query, vendor).encode()
+
+
+def _explain_key(query: str, vendor: str | None) -> tuple[str, str | None]:
     query = query.strip()[:200]
     if not query:
         raise InvalidCode("empty code")
-    return json.loads(_explain_cached(query, (vendor or None)))
+    return query, (vendor or "").strip().lower()[:64] or None
 
 
 def codes(
