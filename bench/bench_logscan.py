@@ -43,8 +43,8 @@ def generate(path: str, lines: int) -> None:
     rnd = random.Random(7)
     with open(path, "w", encoding="utf-8") as fh:
         for n in range(lines):
-            ts = "Nov 23 10:00:%02d" % (n % 60)
-            q = "%010X" % (n * 7919 % 0xFFFFFFFFFF)
+            ts = f"Nov 23 10:00:{n % 60:02d}"
+            q = f"{n * 7919 % 0xFFFFFFFFFF:010X}"
             r = f"u{n % 50000}@example{n % 113}.org"
             x = rnd.random()
             if x < 0.08:

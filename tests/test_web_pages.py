@@ -195,3 +195,13 @@ def test_diagnose_form_without_input(client: TestClient) -> None:
     html = client.get("/diagnose", headers=HTML).text
     assert_accessible_basics(html)
     assert '<form class="card paste" action="/diagnose" method="post">' in html
+
+
+def test_limit_errors_are_pages_for_browsers() -> None:
+    c = TestClient(create_app(max_body=100))
+    r = c.post("/diagnose", data={"text": "x" * 500}, headers=HTML)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Content Too Large" in r.text and "at most 100" in r.text
+    api = c.post("/v1/diagnose", content=b"y" * 500, headers=HTML)
+    assert api.headers["content-type"] == "application/problem+json"

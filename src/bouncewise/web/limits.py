@@ -53,6 +53,26 @@ def problem_bytes(status: int, title: str, detail: str, instance: str | None = N
     return json.dumps(body).encode()
 
 
+_HTML_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<title>{status} {title} · bouncewise</title><link rel="stylesheet" href="/static/style.css"></head>'
+    '<body><main id="main" class="wrap"><section class="error-page"><p class="code big">{status}</p>'
+    '<h1>{title}</h1><p>{detail}</p><p><a href="/">Back to the start page</a></p></section></main></body></html>'
+)
+
+
+def wants_html(scope: Scope) -> bool:
+    """A browser asking for a page (not the API): it gets errors as HTML."""
+    path: str = scope.get("path", "")
+    if path.startswith(("/v1/", "/healthz", "/version", "/openapi.json")):
+        return False
+    for name, value in scope.get("headers", ()):
+        if name == b"accept":
+            return b"text/html" in value
+    return False
+
+
 async def send_problem(
     send: Send,
     status: int,
@@ -60,15 +80,23 @@ async def send_problem(
     detail: str,
     instance: str | None = None,
     headers: list[tuple[bytes, bytes]] | None = None,
+    html: bool = False,
     **extra: Any,
 ) -> None:
-    body = problem_bytes(status, title, detail, instance, **extra)
+    if html:
+        from html import escape
+
+        body = _HTML_PAGE.format(status=status, title=escape(title), detail=escape(detail)).encode()
+        ctype = b"text/html; charset=utf-8"
+    else:
+        body = problem_bytes(status, title, detail, instance, **extra)
+        ctype = b"application/problem+json"
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/problem+json"),
+                (b"content-type", ctype),
                 (b"content-length", str(len(body)).encode()),
                 *SECURITY_HEADERS,
                 *(headers or []),
@@ -91,6 +119,7 @@ class LimitsMiddleware:
         settings = self.settings
         path: str = scope.get("path", "")
         instance = path[:200]
+        html = wants_html(scope)
         exempt = path in EXEMPT or path.startswith("/static/")
 
         length = _content_length(scope)
@@ -101,6 +130,7 @@ class LimitsMiddleware:
                 "Content Too Large",
                 f"The request body is {length} bytes; this server accepts at most {settings.max_body}.",
                 instance,
+                html=html,
                 limit=settings.max_body,
             )
             return
@@ -112,6 +142,7 @@ class LimitsMiddleware:
                 f"The server is busy ({settings.max_concurrency} requests in progress); retry in a moment.",
                 instance,
                 headers=[(b"retry-after", b"1")],
+                html=html,
             )
             return
 
@@ -146,6 +177,7 @@ class LimitsMiddleware:
                     "Content Too Large",
                     f"The request body is over the limit of {settings.max_body} bytes.",
                     instance,
+                    html=html,
                     limit=settings.max_body,
                 )
         except TimeoutError:
@@ -158,6 +190,7 @@ class LimitsMiddleware:
                     f"The request took longer than the limit of {settings.timeout:g} seconds.",
                     instance,
                     headers=[(b"retry-after", b"5")],
+                    html=html,
                 )
         finally:
             self.in_flight -= 1
