@@ -24,7 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_serve_help_lists_the_options() -> None:
     r = CliRunner().invoke(main, ["serve", "--help"])
     assert r.exit_code == 0, r.output
-    for opt in ("--host", "--port", "--workers", "--max-body", "--timeout", "--max-concurrency", "--cors-origin"):
+    for opt in (
+        "--host",
+        "--port",
+        "--workers",
+        "--max-body",
+        "--timeout",
+        "--max-concurrency",
+        "--cors-origin",
+    ):
         assert opt in r.output
     assert "127.0.0.1" in r.output and "8025" in r.output
 

@@ -208,3 +208,18 @@ def test_result_view_reads_a_diagnosis_dict() -> None:
     assert r["codes"] == ["452", "4.2.2"]
     assert r["reason_title"]  # from the reasons vocabulary
     assert [s.text for s in r["segments"] if s.marked] == ["Mailbox full"]
+
+
+def test_segments_mark_each_part_of_a_split_phrase() -> None:
+    text = "550 5.1.1 <jo@example.org>: User is unknown here"
+    for phrase in ("user … unknown", "user ... unknown"):
+        segs = highlight.segments(text, [{"rule": "pairs", "matched": phrase}])
+        assert [s.text for s in segs if s.marked] == ["User", "unknown"]
+
+
+def test_split_phrase_parts_are_found_in_order() -> None:
+    text = "unknown host said: user jo is unknown"
+    segs = highlight.segments(text, [{"rule": "pairs", "matched": "user … unknown"}])
+    marked = [(s.text, text.index(s.text, 10)) for s in segs if s.marked]
+    assert [m[0] for m in marked] == ["user", "unknown"]
+    assert not segs[0].marked  # the first "unknown" comes before "user": not marked

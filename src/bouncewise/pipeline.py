@@ -365,6 +365,7 @@ def _records(raw: RawMessage, msg: Message, blocks: list[Block], engine: str) ->
                     command=b.command,
                     rhost=b.rhost,
                     vendor=b.provider,
+                    context="bounce",
                 )
             except Exception:
                 diag = None

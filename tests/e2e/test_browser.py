@@ -197,6 +197,7 @@ def test_phone_screen(server: str, browser: Browser) -> None:
     page = _page(browser, server, width=390, height=844)
     page.goto("/code/5.7.1")
     expect(page.locator("h1")).to_contain_text("5.7.1")
+    page.wait_for_load_state("load")
     # nothing wider than the screen
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
@@ -208,6 +209,8 @@ def test_phone_screen(server: str, browser: Browser) -> None:
     )
     page.get_by_role("button", name="Diagnose").click()
     expect(page.locator("article.result")).to_have_count(2)
+    page.wait_for_load_state("load")  # the stylesheet too
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     _shot(page, "06-phone-diagnosis")

@@ -237,6 +237,76 @@ def _evidence(p: Phrase, source: str = "text") -> dict[str, str]:
     return {"rule": f"{p.kind}:{p.target}@{p.source}", "matched": p.raw, "source": source}
 
 
+# ----------------------------------------------------------------------------- decision rules
+# The tables are in data/rules.toml; see docs/diagnose.md ("Context rules").
+
+BOUNCE_CONTEXT = "bounce"
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, Any]:
+    from bouncewise._data import load_toml
+
+    return load_toml("diagnosis/data/rules.toml")
+
+
+def _userunknown_context(
+    status: str | None, cmd: str | None, context: str | None, strong: list[Phrase], evidence: list[dict[str, Any]]
+) -> str:
+    """What user-unknown wording means at this SMTP stage and with this status code."""
+    rule = _rules()["userunknown"]
+    said = _status_reason(status)
+    if said in rule["status_confirms"]:
+        order = tables().order
+        other = sorted({h.target for h in strong if h.target in rule["stronger_than_status"]}, key=lambda r: order.get(r, 99))
+        if other:
+            evidence.append({"rule": "context:text-names-other-reason", "matched": other[0], "source": "context"})
+            return other[0]
+        return "userunknown"
+    if cmd in rule["address_commands"]:
+        return "userunknown"
+    if status and "X" + status[1:] in rule["status_filtered"]:
+        evidence.append({"rule": "context:userunknown-with-mailbox-status", "matched": status, "source": "context"})
+        return "filtered"
+    if cmd in rule["pre_data_commands"]:
+        return "userunknown"
+    if cmd in rule["after_data_commands"]:
+        evidence.append({"rule": "context:userunknown-after-data", "matched": cmd, "source": "context"})
+        return "filtered"
+    if context == BOUNCE_CONTEXT:
+        evidence.append({"rule": "context:userunknown-stage-unknown", "matched": status or "no status", "source": "context"})
+        return "filtered"
+    evidence.append({
+        "rule": "note:stage-unknown",
+        "matched": "in a bounce without the SMTP command this would count as filtered",
+        "source": "context",
+    })
+    return "userunknown"
+
+
+def _provider_context(
+    reason: str, providers: list[str], status: str | None, cmd: str | None, text: str, evidence: list[dict[str, Any]]
+) -> str:
+    """A provider's rule that depends on the SMTP stage or the reply's exact shape."""
+    low: str | None = None
+    for rule in _rules().get("provider_context", ()):
+        if rule["provider"] not in providers or reason not in rule.get("when_reason", (reason,)):
+            continue
+        if rule.get("commands") and cmd not in rule["commands"]:
+            continue
+        if rule.get("statuses") and (status or "none") not in rule["statuses"]:
+            continue
+        hit = ""
+        if rule.get("contains"):
+            low = low if low is not None else text[:MAX_MATCH].lower()
+            hit = next((c for c in rule["contains"] if c in low), "")
+            if not hit:
+                continue
+        evidence.append({"rule": f"provider-context:{rule['provider']}", "matched": hit or cmd or status or "", "source": "context"})
+        return str(rule["reason"])
+    return reason
+
+
 # ----------------------------------------------------------------------------- the engine
 
 
@@ -248,10 +318,16 @@ def diagnose(
     replycode: str | None = None,
     command: str | None = None,
     rhost: str | None = None,
+    context: str | None = None,
 ) -> Diagnosis:
-    """Diagnose one reply text (or one mail-log line). Never raises for any input text."""
+    """Diagnose one reply text (or one mail-log line). Never raises for any input text.
+
+    ``context="bounce"``: the text is a recipient's error in a bounce message (the pipeline
+    passes it). Then user-unknown wording whose SMTP command is not stated counts as
+    ``filtered`` unless the status says the address is unknown (see docs/diagnose.md); a bare
+    reply (no context) keeps ``userunknown`` with an evidence note."""
     try:
-        return _diagnose(text, vendor, status, replycode, command, rhost)
+        return _diagnose(text, vendor, status, replycode, command, rhost, context)
     except Exception as exc:  # a bug must not lose the record
         shown = text if isinstance(text, str) else repr(text)
         return _finish(
@@ -285,6 +361,7 @@ def _diagnose(
     replycode: str | None,
     command: str | None,
     rhost: str | None,
+    context: str | None = None,
 ) -> Diagnosis:
     raw = _to_text(text)
     kept = raw[:MAX_KEEP]
@@ -415,11 +492,11 @@ def _diagnose(
                 confidence -= 0.05
             break
         if reason == "userunknown":
-            if _status_reason(status) != "userunknown" and (
-                cmd in ("DATA", ".") or (status and status[2:] in ("2.0", "2.1") and cmd != "RCPT")
-            ):
-                reason = "filtered"
-                evidence.append({"rule": "context:userunknown-after-rcpt", "matched": cmd or status or "", "source": "context"})
+            reason = _userunknown_context(status, cmd, context, strong, evidence)
+    if reason is not None and decided_by == "text" and providers:
+        ruled = _provider_context(reason, providers, status, cmd, t, evidence)
+        if ruled != reason:
+            reason, decided_by, confidence = ruled, "vendor", 0.9
 
     if reason is None and t.lstrip().lower().startswith("x-unix;"):
         reason, decided_by, confidence = "mailererror", "text", 0.6

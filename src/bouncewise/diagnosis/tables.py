@@ -3,10 +3,14 @@
 Matching works on a *normalised* text: lower-cased, accents dropped, every run of characters
 that is not a letter or digit turned into one space, padded with a space on both sides. A phrase
 is normalised the same way and matches when `` phrase `` occurs in it, i.e. on whole words.
-Each phrase is filed under its longest word; a text is matched by looking up each of its
-distinct words and testing only the phrases filed there, so the cost depends on the length of
-the text, not on the number of phrases. Phrases in a script without spaces between words
-(Japanese, Chinese) are tested as plain substrings, and only when the text is not ASCII.
+Each phrase is filed under its *rarest* word (the word found in the fewest phrases of the
+tables; very common English words and numbers count as frequent), so that a common word of a
+text ("not", "mail", "address") does not pull a long list of candidates. A text is matched by
+looking up each of its distinct words and testing only the phrases filed there, so the cost
+depends on the length of the text, not on the number of phrases. Hits come back in the order of
+the data files, whatever the order of the words, so ties between equal phrases are decided the
+same way on every run. Phrases in a script without spaces between words (Japanese, Chinese) are
+tested as plain substrings, and only when the text is not ASCII.
 """
 
 from __future__ import annotations
@@ -58,35 +62,76 @@ class Phrase:
         return True
 
 
+# Words so common in replies that a phrase is never filed under them when it has another word.
+_COMMON = frozenset(
+    "a an and are as at be by for from has have in is it no not of on or our the this to was "
+    "we with you your mail email message address user recipient sender domain server".split()
+)
+
+
 @dataclass(slots=True)
 class Index:
-    by_word: dict[str, list[Phrase]] = field(default_factory=dict)
+    by_word: dict[str, list[Phrase]] = field(default_factory=dict)  # anchor word -> phrases
     raw: list[Phrase] = field(default_factory=list)  # CJK phrases: substring tests
+    # every phrase, in the order of the data files (its position is its rank among hits)
+    phrases: list[Phrase] = field(default_factory=list)
+    # anchor word -> ((rank, needle when it has one part else None, phrase), ...)
+    _fast: dict[str, tuple[tuple[int, str | None, Phrase], ...]] = field(default_factory=dict)
 
     def add(self, phrase: Phrase) -> None:
-        words = [w for part in phrase.needle for w in part.split()]
-        if not words:
+        if not any(part.split() for part in phrase.needle):
             return
-        if _CJK_RE.search(phrase.raw):
-            self.raw.append(phrase)
-            return
-        anchor = max(words, key=len)
-        self.by_word.setdefault(anchor, []).append(phrase)
+        self.phrases.append(phrase)
+        self._fast = {}  # rebuilt by freeze()
+
+    def freeze(self) -> None:
+        """File every phrase under its rarest word (call once, after the last add())."""
+        df: dict[str, int] = {}
+        plain: list[tuple[int, Phrase, list[str]]] = []
+        self.by_word, self.raw = {}, []
+        for rank, phrase in enumerate(self.phrases):
+            if _CJK_RE.search(phrase.raw):
+                self.raw.append(phrase)
+                continue
+            words = [w for part in phrase.needle for w in part.split()]
+            for w in set(words):
+                df[w] = df.get(w, 0) + 1
+            plain.append((rank, phrase, words))
+        fast: dict[str, list[tuple[int, str | None, Phrase]]] = {}
+        for rank, phrase, words in plain:
+            anchor = min(words, key=lambda w: (w in _COMMON or w.isdigit() or len(w) < 3, df[w], -len(w), w))
+            self.by_word.setdefault(anchor, []).append(phrase)
+            single = phrase.needle[0] if len(phrase.needle) == 1 else None
+            fast.setdefault(anchor, []).append((rank, single, phrase))
+        self._fast = {w: tuple(v) for w, v in fast.items()}
 
     def search(self, padded: str, words: list[str], folded: str | None) -> list[Phrase]:
-        found: list[Phrase] = []
-        get = self.by_word.get
+        """Every phrase found in ``padded`` (word phrases, in table order), then CJK phrases."""
+        if not self._fast and self.phrases:
+            self.freeze()
+        found: list[tuple[int, Phrase]] = []
+        get = self._fast.get
         for w in set(words):
             cands = get(w)
             if cands:
-                for p in cands:
-                    if p.matches(padded):
-                        found.append(p)
+                for rank, single, p in cands:
+                    if single is not None:
+                        if single in padded:
+                            found.append((rank, p))
+                    elif p.matches(padded):
+                        found.append((rank, p))
+        if len(found) > 1:
+            found.sort(key=_rank)
+        out = [p for _, p in found]
         if folded is not None and self.raw:
             for p in self.raw:
                 if p.raw in folded:
-                    found.append(p)
-        return found
+                    out.append(p)
+        return out
+
+
+def _rank(item: tuple[int, Phrase]) -> int:
+    return item[0]
 
 
 def _norm_phrase(text: str) -> str:
@@ -181,6 +226,7 @@ def tables() -> Tables:
                         status=rule.get("status"),
                     )
                 )
+    index.freeze()
     codes = load_toml("diagnosis/data/codes.toml")
     adv = load_toml("diagnosis/data/advice.toml")
     return Tables(

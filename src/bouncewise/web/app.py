@@ -367,12 +367,7 @@ def _looks_like_code_pair(q: str) -> bool:
 
 
 async def _categories(run: Callable[..., Any]) -> list[str]:
-    try:
-        entries = await run(engine.codes, None, None, None, None)
-    except engine.EngineMissing:
-        return []
-    found = {views.category_of(e) for e in entries}
-    return sorted(c for c in found if c)
+    return await run(engine.categories)
 
 
 def _diagnose_request(payload: Any, settings: Settings) -> tuple[bool, list[str], dict[str, Any]]:

@@ -109,14 +109,19 @@ def codes(
 ) -> list[dict[str, Any]]:
     """Knowledge-base entries. A query that is itself a code, pair or family puts that
     explanation's entries first (so "5.1.x" or "550 5.7.1" find their codes), then the
-    word matches."""
-    fn = _function("bouncewise.knowledge", "codes")
+    word matches. Cached (the knowledge base does not change while the server runs): the
+    dicts are shared, callers must not change them."""
     query = (query or "").strip()[:200] or None
+    return list(_codes_cached(query, cls or None, (category or "").strip()[:64] or None, vendor or None))
+
+
+@lru_cache(maxsize=512)
+def _codes_cached(
+    query: str | None, cls: str | None, category: str | None, vendor: str | None
+) -> tuple[dict[str, Any], ...]:
+    fn = _function("bouncewise.knowledge", "codes")
     try:
-        entries = [
-            _as_dict(e)
-            for e in fn(query=query, cls=cls or None, category=category or None, vendor=vendor or None)
-        ]
+        entries = [_as_dict(e) for e in fn(query=query, cls=cls, category=category, vendor=vendor)]
     except InvalidCode:
         raise
     except ValueError as exc:  # an unknown class or vendor
@@ -131,7 +136,16 @@ def codes(
         if exact:
             first = {e.get("code") for e in exact}
             entries = exact + [e for e in entries if e.get("code") not in first]
-    return entries
+    return tuple(entries)
+
+
+def categories() -> list[str]:
+    """The categories the entries use, sorted (empty when the knowledge base is missing)."""
+    try:
+        entries = codes()
+    except EngineMissing:
+        return []
+    return sorted({str(e["category"]) for e in entries if e.get("category")})
 
 
 _CODELIKE = re.compile(r"[0-9xX]")

@@ -26,6 +26,11 @@ class Segment:
         return self.rule is not None
 
 
+def _needle(part: str, folded: bool) -> str:
+    needle = part.lower() if folded else part
+    return needle if len(needle) == len(part) else part
+
+
 def _spans(text: str, evidence: Iterable[dict[str, Any]]) -> list[tuple[int, int, str]]:
     # str.lower() may change a string's length (e.g. "İ"); then fall back to exact search.
     lowered = text.lower()
@@ -38,19 +43,28 @@ def _spans(text: str, evidence: Iterable[dict[str, Any]]) -> list[tuple[int, int
         phrase = item.get("matched")
         if not isinstance(phrase, str):
             continue
-        phrase = phrase.strip()
-        if not phrase:
-            continue
-        needle = phrase.lower() if folded else phrase
-        if len(needle) != len(phrase):
-            needle = phrase
         rule = str(item.get("rule") or item.get("source") or "evidence")
-        start = haystack.find(needle)
-        found = 0
-        while start != -1 and found < MAX_OCCURRENCES:
-            found += 1
-            spans.append((start, start + len(needle), rule))
-            start = haystack.find(needle, start + len(needle))
+        parts = [p.strip() for p in phrase.replace("...", "\u2026").split("\u2026")]
+        parts = [p for p in parts if len(p) >= 2 or (len(parts) == 1 and p)]
+        if len(parts) == 1:
+            # one phrase: mark every occurrence
+            needle = _needle(parts[0], folded)
+            start = haystack.find(needle)
+            found = 0
+            while start != -1 and found < MAX_OCCURRENCES:
+                found += 1
+                spans.append((start, start + len(needle), rule))
+                start = haystack.find(needle, start + len(needle))
+        else:
+            # "user … unknown": a phrase matched in parts, in this order; mark each part
+            pos = 0
+            for part in parts:
+                needle = _needle(part, folded)
+                start = haystack.find(needle, pos)
+                if start == -1:
+                    break
+                spans.append((start, start + len(needle), rule))
+                pos = start + len(needle)
     return spans
 
 
