@@ -38,8 +38,14 @@ def names() -> list[str]:
     return sorted(_reasons())
 
 
-def is_hardbounce(reason: str | None, status: str | None = None, replycode: str | None = None) -> bool:
-    """Sisimai's rule: hard only for reasons meaning the address can never work."""
+def is_hardbounce(
+    reason: str | None, status: str | None = None, replycode: str | None = None, *, action: str | None = None
+) -> bool:
+    """Sisimai's rule: hard only for reasons meaning the address can never work.
+
+    For reasons that are hard only when permanent ("if-permanent"), the class of the status
+    (or else the reply code) decides; when the notice gives neither, its own verdict does:
+    ``action="failed"`` (a permanent failure notice) counts as class 5, "delayed" as 4."""
     if not reason or reason not in _reasons():
         return False
     rule = _reasons()[reason].hardbounce
@@ -47,6 +53,8 @@ def is_hardbounce(reason: str | None, status: str | None = None, replycode: str 
         return True
     if rule == "if-permanent":
         cls = (status or replycode or "")[:1]
+        if not cls:
+            cls = {"failed": "5", "delayed": "4"}.get((action or "").strip().lower(), "")
         return cls == "5"
     return False
 

@@ -3,7 +3,7 @@ bouncewise reports (Record). Field names follow Sisimai's where one exists."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # Record kinds
@@ -79,4 +79,45 @@ class Record:
     error: str | None = None  # for kind == "error" / "not-a-bounce": why
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # What dataclasses.asdict gives, built directly for the usual JSON-ready values
+        # (asdict deep-copies field by field and is the slowest step of writing a record).
+        out: dict[str, Any] = {}
+        for name in _RECORD_FIELDS:
+            value = getattr(self, name)
+            if type(value) is list:
+                value = _plain_copy(value)
+                if value is None:
+                    return asdict(self)
+            elif type(value) not in _ATOMS:
+                return asdict(self)
+            out[name] = value
+        return out
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of a list or dict of plain values (nested lists and dicts too); None when
+    something else is inside (the caller then leaves it to dataclasses.asdict)."""
+    t = type(value)
+    if t in _ATOMS:
+        return value
+    if t is list:
+        out = []
+        for v in value:
+            c = _plain_copy(v)
+            if c is None and v is not None:
+                return None
+            out.append(c)
+        return out
+    if t is dict:
+        copy = {}
+        for k, v in value.items():
+            c = _plain_copy(v)
+            if (c is None and v is not None) or type(k) not in _ATOMS:
+                return None
+            copy[k] = c
+        return copy
+    return None

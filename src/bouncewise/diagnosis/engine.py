@@ -29,23 +29,33 @@ MAX_MATCH = 8192  # characters of the text that are read for matching
 MAX_KEEP = 8192  # characters of the text kept in the result
 
 STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)")
-_STATUS_FAST = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
-_PAIR_FAST = re.compile(r"\b([245][0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3})\b")
+# Speed: a pattern that starts with a plain character (not \b, not a lookbehind) lets `re` jump
+# straight to the places where that character occurs, instead of trying every position. So the
+# word-boundary test is written just after the first character: "5(?<!\w5)" means "\b5" (the
+# character before the 5 is not a word character), and the patterns below match exactly what
+# their plain forms match ("\b([245])\.\d{1,3}…", "(?<![\w.#/\[=:-])([245][0-5][0-9])…").
+_STATUS_FAST = re.compile(r"([245])(?<!\w[245])\.\d{1,3}\.\d{1,3}\b")
+_PAIR_FAST = re.compile(r"([245](?<!\w[245])[0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3})\b")
 # a reply code that is a token of its own: "550 ", "550-", "550:" or at the end
-REPLY_RE = re.compile(r"(?<![\w.#/\[=:-])([245][0-5][0-9])(?=[ \t\-:,;)\]'\"]|\.(?!\d)|$)")
+REPLY_RE = re.compile(r"([245](?<![\w.#/\[=:-][245])[0-5][0-9])(?=[ \t\-:,;)\]'\"]|\.(?!\d)|$)")
 # "550 5.1.1" / "550-5.1.1" / "550 #5.1.1" (a reply code with its enhanced code)
 PAIR_RE = re.compile(r"(?<![\w.])([245][0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3})(?![\d])(?!\.\d)")
 # codes glued into continuation lines, removed before phrase matching
-CODES_RE = re.compile(r"\b[245][0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\b[245]\.\d{1,3}\.\d{1,3}\b|\b[245][0-5]\d-")
+# (= "\b[245][0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\b[245]\.\d{1,3}\.\d{1,3}\b|\b[245][0-5]\d-")
+CODES_RE = re.compile(r"[245](?<!\w[245])(?:[0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\.\d{1,3}\.\d{1,3}\b|[0-5]\d-)")
+# "host NAME [IP]", "relay=NAME[IP]", Exim "H=NAME [IP]", "[NAME]" at the end, "Connected to IP"
+# (each alternative starts with a plain character; "h(?<!\wh)ost" = "\bhost")
 HOST_RE = re.compile(
-    r"\bhost\s([A-Za-z0-9][A-Za-z0-9.-]{0,252})\s?\[([0-9A-Fa-f.:]{2,45})\]"
-    r"|\brelay=([A-Za-z0-9][A-Za-z0-9.-]{0,252})\.?\s?\[([0-9A-Fa-f.:]{2,45})\]"
-    r"|\bH=([A-Za-z0-9][A-Za-z0-9.-]{0,252})\s\[([0-9A-Fa-f.:]{2,45})\]"
+    r"h(?<!\wh)ost\s([A-Za-z0-9][A-Za-z0-9.-]{0,252})\s?\[([0-9A-Fa-f.:]{2,45})\]"
+    r"|r(?<!\wr)elay=([A-Za-z0-9][A-Za-z0-9.-]{0,252})\.?\s?\[([0-9A-Fa-f.:]{2,45})\]"
+    r"|H(?<!\wH)=([A-Za-z0-9][A-Za-z0-9.-]{0,252})\s\[([0-9A-Fa-f.:]{2,45})\]"
     r"|\[([A-Za-z0-9][A-Za-z0-9.-]{0,252}\.[A-Za-z]{2,63})\]\s*$"
-    r"|\bConnected to ([0-9A-Fa-f.:]{7,45})\b"
+    r"|C(?<!\wC)onnected to ([0-9A-Fa-f.:]{7,45})\b"
 )
 RCPT_RE = re.compile(r"RCPT TO:\s?<([^<>\s@]{1,200}@[^<>\s]{1,255})>", re.I)
-ADDR_RE = re.compile(r"<?([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,128}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63})>?")
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]"  # a character of an address's local part
+ADDR_RE = re.compile(r"<?(" + _LOCAL + r"{1,128}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63})>?")
+_LOCAL_RUN = re.compile(_LOCAL + "*")
 RETRY_RE = re.compile(
     r"(?:try again|retry|come back|wait)[^0-9.;]{0,24}?(\d{1,6})\s?(seconds?|secs?|s\b|minutes?|mins?|hours?|hrs?|h\b)",
     re.I,
@@ -137,10 +147,31 @@ def find_codes(text: str) -> tuple[str | None, str | None]:
     return (r.group(1) if r else None), (s.group(0) if s else None)
 
 
+def _caseless(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``rx`` (IGNORECASE) without the flag, to be run on lower-cased ASCII text, where it then
+    matches at the same places (and runs much faster: re cannot skip ahead under IGNORECASE).
+    None when the pattern has an upper-case letter or an escape other than ``\\b \\d \\s \\w``
+    (upper or lower case) or a quoted punctuation mark, i.e. when the two could differ."""
+    bare = re.sub(r"\\[bBdDsSwW]|\\[^A-Za-z0-9]", "", rx.pattern)
+    if "\\" in bare or re.search(r"[A-Z]|\(\?[^:=!<]|\(\?<[^=!]", bare):
+        return None
+    return re.compile(rx.pattern, rx.flags & ~re.IGNORECASE)
+
+
+_COMMANDS_LOW = tuple((_caseless(rx), name) for rx, name in _COMMANDS)
+_RCPT_LOW = _caseless(re.compile(RCPT_RE.pattern.replace("RCPT TO", "rcpt to"), RCPT_RE.flags))
+_RETRY_LOW = _caseless(RETRY_RE)
+
+
 def find_command(text: str) -> str | None:
     low = text.lower()
     if not ("reply to" in low or "after" in low or ">>>" in low or "<<<" in low or " to:" in low or "from:" in low
             or "helo" in low or "talk to" in low or "greeting" in low or "banner" in low):
+        return None
+    if text.isascii():
+        for (fast, name), (rx, _) in zip(_COMMANDS_LOW, _COMMANDS, strict=True):
+            if fast.search(low) if fast is not None else rx.search(text):
+                return name
         return None
     for rx, name in _COMMANDS:
         if rx.search(text):
@@ -166,14 +197,25 @@ def find_recipient(text: str, command: str | None) -> str | None:
     at = text.find("@")
     if at < 0:
         return None
-    if "rcpt to" in text.lower():
-        m = RCPT_RE.search(text)
-        if m:
-            return m.group(1)
+    low = text.lower()
+    if "rcpt to" in low:
+        if _RCPT_LOW is not None and text.isascii():
+            m = _RCPT_LOW.search(low)
+            if m:
+                return text[m.start(1) : m.end(1)]
+        else:
+            m = RCPT_RE.search(text)
+            if m:
+                return m.group(1)
     if command == "MAIL" or "sender" in text[:200].lower():
         return None
-    window = text[max(0, at - 130) : at + 320]
-    m = ADDR_RE.search(window)
+    start = max(0, at - 130)
+    window = text[start : at + 320]
+    # No match can start before the run of local-part characters that ends at the first "@"
+    # (less one for a "<"): start the search there instead of trying every position before it.
+    a = at - start
+    run = _LOCAL_RUN.match(window[a - 1 :: -1]).end() if a else 0  # type: ignore[union-attr]
+    m = ADDR_RE.search(window, max(0, a - run - 1))
     return m.group(1).strip(".") if m else None
 
 
@@ -238,6 +280,25 @@ def _evidence(p: Phrase, source: str = "text") -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- decision rules
+
+
+@lru_cache(maxsize=1)
+def _real_replycodes() -> frozenset[str]:
+    from bouncewise._data import load_toml
+
+    return frozenset(load_toml("formats/data/replycodes.toml")["replycodes"]["codes"])
+
+
+def usable_replycode(code: str | None, status: str | None = None) -> str | None:
+    """``code`` when it can stand as the reply of a record: a code servers really send
+    (formats/data/replycodes.toml) whose class agrees with the enhanced status code's class.
+    The one place where a reply code read from a text is validated."""
+    if not code or len(code) != 3 or code not in _real_replycodes():
+        return None
+    if status and status[:1] in "245" and status[:1] != code[:1]:
+        return None
+    return code
+
 # The tables are in data/rules.toml; see docs/diagnose.md ("Context rules").
 
 BOUNCE_CONTEXT = "bounce"
@@ -319,15 +380,19 @@ def diagnose(
     command: str | None = None,
     rhost: str | None = None,
     context: str | None = None,
+    action: str | None = None,
 ) -> Diagnosis:
     """Diagnose one reply text (or one mail-log line). Never raises for any input text.
 
     ``context="bounce"``: the text is a recipient's error in a bounce message (the pipeline
     passes it). Then user-unknown wording whose SMTP command is not stated counts as
     ``filtered`` unless the status says the address is unknown (see docs/diagnose.md); a bare
-    reply (no context) keeps ``userunknown`` with an evidence note."""
+    reply (no context) keeps ``userunknown`` with an evidence note.
+    ``action``: the notice's own verdict for the recipient ("failed", "delayed"): a delay
+    notice whose reason only a generic code gave is ``expired``, and without any code
+    "failed" counts as permanent for hard/soft."""
     try:
-        return _diagnose(text, vendor, status, replycode, command, rhost, context)
+        return _diagnose(text, vendor, status, replycode, command, rhost, context, action)
     except Exception as exc:  # a bug must not lose the record
         shown = text if isinstance(text, str) else repr(text)
         return _finish(
@@ -362,6 +427,7 @@ def _diagnose(
     command: str | None,
     rhost: str | None,
     context: str | None = None,
+    action: str | None = None,
 ) -> Diagnosis:
     raw = _to_text(text)
     kept = raw[:MAX_KEEP]
@@ -396,8 +462,11 @@ def _diagnose(
         status = found_status
         evidence.append({"rule": "code:status", "matched": found_status, "source": "text"})
     if replycode is None and found_reply:
-        replycode = found_reply
-        evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text"})
+        if usable_replycode(found_reply, status):
+            replycode = found_reply
+            evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text"})
+        else:  # not a code servers send, or its class contradicts the status: not a reply code
+            evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text"})
     if cmd is None:
         cmd = find_command(t)
     host, ip = find_host(t)
@@ -445,7 +514,7 @@ def _diagnose(
         prov = tb.providers[pid]
         if prov.code_re is not None:
             low = low if low is not None else t.lower()
-            m = prov.code_re.search(low)
+            m = prov.code_search(low)
             if m and m.group(1).lower() in prov.codes:
                 reason = prov.codes[m.group(1).lower()]
                 decided_by, confidence, provider = "vendor", 0.95, pid
@@ -491,8 +560,19 @@ def _diagnose(
                 evidence.append({"rule": "also-matched", "matched": ",".join(others[:5]), "source": "text"})
                 confidence -= 0.05
             break
+        if reason in (None, "userunknown") and confidence < 0.9:
+            domain = _missing_domain(t)
+            if domain:  # "<domain> does not exist": the domain, not a mailbox, is missing
+                reason, decided_by, confidence = "hostunknown", "text", 0.7
+                evidence.append({"rule": "text:domain-does-not-exist", "matched": domain, "source": "text"})
         if reason == "userunknown":
             reason = _userunknown_context(status, cmd, context, strong, evidence)
+        if reason in _rules()["queue_expiry"]["overrides"] and decided_by == "text":
+            low_t = t.lower()
+            gave_up = next((c for c in _rules()["queue_expiry"]["contains"] if c in low_t), None)
+            if gave_up:
+                reason = "expired"
+                evidence.append({"rule": "text:queue-expired", "matched": gave_up, "source": "text"})
     if reason is not None and decided_by == "text" and providers:
         ruled = _provider_context(reason, providers, status, cmd, t, evidence)
         if ruled != reason:
@@ -518,11 +598,23 @@ def _diagnose(
     if cmd == "MAIL" and cls == "5" and vague:
         reason, decided_by, confidence = "rejected", decided_by if reason else "none", 0.5
         evidence.append({"rule": "context:refused-at-MAIL", "matched": "MAIL", "source": "context"})
-    if cmd in ("CONN", "EHLO", "HELO") and cls in ("4", "5") and (
-        vague or (decided_by == "text" and confidence < 0.9) or reason == "securityerror"
+    stage = _rules()["stage"]
+    if cmd in stage["connection_commands"] and cls in ("4", "5") and (
+        vague or (decided_by == "text" and confidence < 0.9) or reason in stage["blocked_at_connection"]
     ):
         reason, decided_by, confidence = "blocked", decided_by if reason else "none", 0.5
         evidence.append({"rule": f"context:refused-at-{cmd}", "matched": cmd, "source": "context"})
+    if cmd in stage["sender_commands"] and cls == "5" and reason in stage["sender_address_reasons"]:
+        # an address refused in reply to MAIL FROM is the sender's, not the recipient's
+        reason, confidence = "rejected", min(confidence or 0.6, 0.7)
+        evidence.append({"rule": "context:address-refused-at-MAIL", "matched": cmd, "source": "context"})
+    verdict = (action or "").strip().lower()
+    if verdict == "delayed" and (
+        reason is None or (decided_by in ("status", "none") and reason in _rules()["delayed"]["vague_reasons"])
+    ):
+        # a delay notice that says no more than a generic code: the message is waiting out its retries
+        reason, decided_by, confidence = "expired", decided_by, 0.5
+        evidence.append({"rule": "context:delay-notice", "matched": "delayed", "source": "context"})
 
     if reason is None:
         # Nothing decided: "onhold" when there is text but no code with a meaning, else "undefined".
@@ -546,12 +638,44 @@ def _diagnose(
         kind=kind,
     )
     d.retry_after = _retry_after(t, special)
-    return _finish(d, evidence, special, vendor)
+    return _finish(d, evidence, special, vendor, verdict or None)
+
+
+_DOES_NOT_EXIST = re.compile(r"\bdoes not exist\b", re.I)
+_DOMAIN_TOKEN = re.compile(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}")
+
+
+def _missing_domain(text: str) -> str | None:
+    """The domain in "<domain> does not exist" (a host name right before the words, no "@")."""
+    low = text[:MAX_MATCH]
+    if "does not exist" not in low.lower():
+        return None
+    for n, m in enumerate(_DOES_NOT_EXIST.finditer(low)):
+        if n > 4:
+            break
+        before = low[max(0, m.start() - 260) : m.start()].rstrip()
+        token = before.rsplit(None, 1)[-1] if before else ""
+        token = token.strip("<>[]()\"':,;").rstrip(".")
+        if "@" not in token and _DOMAIN_TOKEN.fullmatch(token):
+            return token.lower()
+    return None
+
+
+_PERMANENT = ("permanent error", "permanent failure", "permanent fatal error", "failed permanently", "permanently rejected")
+
+
+def _says_permanent(text: str) -> bool:
+    """The text itself calls the failure permanent (used only when no code gives the class)."""
+    low = text[:2048].lower()
+    return "permanent" in low and any(p in low for p in _PERMANENT)
 
 
 def _retry_after(text: str, special: dict[str, Any] | None) -> int | None:
-    low = text[:2048].lower()
-    m = RETRY_RE.search(text[:2048]) if ("again" in low or "retry" in low or "come back" in low or "wait" in low) else None
+    head = text[:2048]
+    low = head.lower()
+    m = None
+    if "again" in low or "retry" in low or "come back" in low or "wait" in low:
+        m = _RETRY_LOW.search(low) if _RETRY_LOW is not None and head.isascii() else RETRY_RE.search(head)
     if m:
         n = int(m.group(1))
         unit = m.group(2).lower()[:1]
@@ -562,7 +686,11 @@ def _retry_after(text: str, special: dict[str, Any] | None) -> int | None:
 
 
 def _finish(
-    d: Diagnosis, evidence: list[dict[str, Any]], special: dict[str, Any] | None, vendor: str | None = None
+    d: Diagnosis,
+    evidence: list[dict[str, Any]],
+    special: dict[str, Any] | None,
+    vendor: str | None = None,
+    action: str | None = None,
 ) -> Diagnosis:
     d.evidence = evidence
     try:
@@ -571,7 +699,10 @@ def _finish(
         d.reason = "undefined"
         r = _reasons.get("undefined")
     cls = (d.status or d.replycode or "")[:1]
-    d.hardbounce = _reasons.is_hardbounce(d.reason, d.status, d.replycode)
+    verdict = action if action in ("failed", "delayed") else None
+    if not cls and verdict is None and _says_permanent(d.text):
+        verdict = "failed"
+    d.hardbounce = _reasons.is_hardbounce(d.reason, d.status, d.replycode, action=verdict)
     if cls == "4":
         d.hardbounce = False
     retry = r.retry

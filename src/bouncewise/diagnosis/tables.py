@@ -148,6 +148,58 @@ def _phrase(raw: str | list[str], **kw: Any) -> Phrase:
     return Phrase(needle=needle, raw=shown if not _CJK_RE.search(shown) else fold(shown), **kw)
 
 
+def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...]:
+    """What any match of ``pattern`` must contain, read from its parsed form: a tuple of
+    conditions, each a tuple of lower-case ASCII strings of which the match contains one
+    (e.g. ``aup#([0-9a-z]{2,10})`` needs ``("aup#",)``). Used to skip a regex search on
+    lower-cased ASCII text that cannot match; () when nothing can be said."""
+    try:
+        from re import _constants as sre_c  # type: ignore[attr-defined]
+        from re import _parser as sre_p  # type: ignore[attr-defined]
+
+        tree = sre_p.parse(pattern)
+    except Exception:
+        return ()
+    needs: list[tuple[str, ...]] = []
+
+    def is_lit(op: Any, av: Any) -> bool:
+        return op is sre_c.LITERAL and av < 128
+
+    def lead(seq: Any) -> str:
+        out = []
+        for op, av in seq:
+            if not is_lit(op, av):
+                break
+            out.append(chr(av).lower())
+        return "".join(out)
+
+    def walk(seq: Any) -> None:
+        run: list[str] = []
+        for op, av in seq:
+            if is_lit(op, av):
+                run.append(chr(av).lower())
+                continue
+            if run:
+                needs.append(("".join(run),))
+                run = []
+            if op is sre_c.SUBPATTERN:
+                walk(av[3])
+            elif op is sre_c.BRANCH:
+                alts = [lead(b) for b in av[1]]
+                if alts and all(alts):
+                    needs.append(tuple(sorted(set(alts))))
+            elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
+                walk(av[2])
+        if run:
+            needs.append(("".join(run),))
+
+    try:
+        walk(tree)
+    except Exception:
+        return ()
+    return tuple(sorted(needs, key=len))
+
+
 @dataclass(slots=True)
 class Provider:
     id: str
@@ -157,6 +209,21 @@ class Provider:
     code_re: re.Pattern[str] | None
     codes: dict[str, str]
     anywhere: bool = False  # apply code_re even when the provider was not recognised
+    code_needs: tuple[tuple[str, ...], ...] = ()  # literal_needs(code pattern)
+
+    def code_search(self, low: str) -> re.Match[str] | None:
+        """``code_re.search(low)`` on the lower-cased text, skipped when the text (ASCII)
+        lacks a string that every match contains."""
+        if self.code_re is None:
+            return None
+        if self.code_needs and low.isascii():
+            for alts in self.code_needs:
+                for a in alts:
+                    if a in low:
+                        break
+                else:
+                    return None
+        return self.code_re.search(low)
 
 
 @dataclass(slots=True)
@@ -206,6 +273,7 @@ def tables() -> Tables:
             code_re=code_re,
             codes={str(k).lower(): v for k, v in raw.get("codes", {}).items()},
             anywhere=bool(meta.get("anywhere", False)),
+            code_needs=literal_needs(meta["code_pattern"]) if code_re is not None else (),
         )
         for h in meta.get("hosts", ()):
             host_map[h.lower().strip(".")] = pid

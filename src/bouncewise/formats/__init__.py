@@ -17,6 +17,7 @@ from __future__ import annotations
 # Order matters: specific formats first, generic fallbacks (rfc3464, rfc3834, plain text) last.
 REGISTRY: list[str] = [
     "arf",
+    "jmrp",  # Microsoft JMRP complaints: an attached copy marked X-HmXmrOriginalRecipient
     # providers and security gateways (issue #5 part B): specific headers first
     "amazonworkmail",
     "receivingses",
@@ -78,4 +79,5 @@ REGISTRY: list[str] = [
     "x6",
     "rfc3464",
     "rfc3834",
+    "fallback",  # any other failure notice, read by general signals (keep last)
 ]

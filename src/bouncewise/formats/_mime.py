@@ -127,8 +127,11 @@ class _Parser:
 
     def _find_stop(self, start: int, seps: list[str], nl: bool) -> int:
         """Index of the first line from ``start`` that a context stops at (or the end)."""
+        lines = self.lines
+        n = self.n
         i = start
-        for line in self.lines[start:] if start else self.lines:
+        while i < n:
+            line = lines[i]
             c = line[:1]
             if c == "-":
                 if seps and line[1:2] == "-":
@@ -138,7 +141,7 @@ class _Parser:
             elif c == "\n" and nl:
                 return i
             i += 1
-        return self.n
+        return n
 
     # -- messages ---------------------------------------------------------------------
 
@@ -172,16 +175,39 @@ class _Parser:
         cur = self.cur
         assert cur is not None
         headers: list[str] = []
-        while True:
-            line = self.readline()
-            if line == "":
-                break
-            if _HEADER_LINE.match(line) is None:
-                if line[:1] != "\n":
+        if self.back:
+            while True:
+                line = self.readline()
+                if line == "":
+                    break
+                if _HEADER_LINE.match(line) is None:
+                    if line[:1] != "\n":
+                        cur.defects.append(errors.MissingHeaderBodySeparatorDefect())
+                        self.unreadline(line)
+                    break
+                headers.append(line)
+        else:  # the same, straight from the line list
+            lines = self.lines
+            n = self.n
+            i = self.pos
+            stops = self.stops
+            match = _HEADER_LINE.match
+            while i < n:
+                line = lines[i]
+                c = line[:1]
+                if c == "\n":
+                    if stops and self._stops_at(line):
+                        break
+                    i += 1  # the separator: consumed
+                    break
+                if c == "-" and stops and self._stops_at(line):
+                    break
+                if match(line) is None:
                     cur.defects.append(errors.MissingHeaderBodySeparatorDefect())
-                    self.unreadline(line)
-                break
-            headers.append(line)
+                    break  # left unread: the body's first line
+                headers.append(line)
+                i += 1
+            self.pos = i
         self.parse_headers(headers)
         ctype = cur.get_content_type()
         if ctype == "message/delivery-status":
@@ -284,19 +310,27 @@ class _Parser:
         assert cur is not None
         store = cur._headers
         name = ""
-        value: list[str] = []
+        first = ""
+        more: list[str] | None = None  # continuation lines of the current field
         count = len(lines)
         for lineno, line in enumerate(lines):
-            if line[0] in " \t":
+            c = line[0]
+            if c == " " or c == "\t":
                 if not name:
                     cur.defects.append(errors.FirstHeaderLineIsContinuationDefect(line))
-                    continue
-                value.append(line)
+                elif more is None:
+                    more = [line]
+                else:
+                    more.append(line)
                 continue
             if name:
-                store.append(_header_value(value))
-                name, value = "", []
-            if line.startswith("From "):
+                value = first[len(name) + 1 :].lstrip(" \t")
+                if more is not None:
+                    value += "".join(more)
+                    more = None
+                store.append((name, value.rstrip("\r\n")))
+                name = ""
+            if c == "F" and line.startswith("From "):
                 if lineno == 0:
                     cur.set_unixfrom(line[:-1] if line[-1:] == "\n" else line)
                     continue
@@ -310,18 +344,12 @@ class _Parser:
                 cur.defects.append(errors.InvalidHeaderDefect("Missing header name."))
                 continue
             name = line[:i]
-            value = [line]
+            first = line
         if name:
-            store.append(_header_value(value))
-
-
-def _header_value(lines: list[str]) -> tuple[str, str]:
-    name, value = lines[0].split(":", 1)
-    if len(lines) > 1:
-        value = value.lstrip(" \t") + "".join(lines[1:])
-    else:
-        value = value.lstrip(" \t")
-    return name, value.rstrip("\r\n")
+            value = first[len(name) + 1 :].lstrip(" \t")
+            if more is not None:
+                value += "".join(more)
+            store.append((name, value.rstrip("\r\n")))
 
 
 def parse_bytes(data: bytes, factory: Any = Message) -> Message:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from email.message import Message
 
 from bouncewise.formats._util import ADDR_RE, header, part_text
+from bouncewise.formats._util import header_lower as _header_lower
 from bouncewise.record import Block
 
 MAX_LINE = 4000  # one line of a bounce is never longer than this for our purposes
@@ -143,7 +144,7 @@ def clean_recipient(value: str) -> str | None:
 
 
 def header_lower(msg: Message, name: str) -> str:
-    return header(msg, name).lower()
+    return _header_lower(msg, name)
 
 
 def received_text(msg: Message) -> str:

@@ -22,7 +22,7 @@ from email.message import Message
 from functools import cache
 
 from bouncewise._data import load_toml
-from bouncewise.formats._util import ADDR_RE, STATUS_RE, header, part_text
+from bouncewise.formats._util import ADDR_RE, STATUS_RE, header, header_lower, part_text
 from bouncewise.record import Block
 
 MAX_TEXT = 200_000  # characters of a notice we look at
@@ -260,7 +260,7 @@ def dsn_blocks(msg: Message, provider: str | None = None) -> list[Block]:
 
 
 def from_addr(msg: Message) -> str:
-    return header(msg, "From").lower()
+    return header_lower(msg, "From")
 
 
 def subject(msg: Message) -> str:

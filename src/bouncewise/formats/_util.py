@@ -17,14 +17,35 @@ REPLYCODE_RE = re.compile(r"\b([245][0-5][0-9])\b")
 
 def header(msg: Message, name: str) -> str:
     """A header's value, RFC 2047-decoded, unfolded; '' when absent or undecodable."""
-    cache = msg.__dict__.get("_bw_headers") if hasattr(msg, "_changed") else None
+    d = msg.__dict__
+    cache = d.get("_bw_headers")
     if cache is not None:
-        hit = cache.get(name.lower())
+        hit = cache.get(name)
         if hit is not None:
             return hit
     text = _header(msg, name)
-    if hasattr(msg, "_changed"):  # a bouncewise IndexedMessage: it drops the cache on change
-        msg.__dict__.setdefault("_bw_headers", {})[name.lower()] = text
+    if cache is None:
+        if not hasattr(msg, "_changed"):  # only a bouncewise IndexedMessage drops the cache on change
+            return text
+        cache = d["_bw_headers"] = {}
+    cache[name] = text  # keyed by the name as asked: lookups are case-insensitive anyway
+    return text
+
+
+def header_lower(msg: Message, name: str) -> str:
+    """header(msg, name).lower(), kept per message like header()."""
+    d = msg.__dict__
+    cache = d.get("_bw_lower")
+    if cache is not None:
+        hit = cache.get(name)
+        if hit is not None:
+            return hit
+    text = header(msg, name).lower()
+    if cache is None:
+        if not hasattr(msg, "_changed"):
+            return text
+        cache = d["_bw_lower"] = {}
+    cache[name] = text
     return text
 
 

@@ -18,9 +18,13 @@ def detect(msg: Message) -> bool:
 
 
 def decode(msg: Message) -> list[Block] | None:
-    blocks = p.dsn_blocks(msg, PROVIDER)
-    if blocks:
-        return blocks
     text = p.cut_original(p.first_text(msg))
-    pairs = p.recipient_paragraphs(text, ("WAS NOT relayed to:", "to:"))
-    return [p.exim_block(a, d, PROVIDER) for a, d in pairs] or None
+    blocks = p.dsn_blocks(msg, PROVIDER)
+    if not blocks:
+        pairs = p.recipient_paragraphs(text, ("WAS NOT relayed to:", "to:"))
+        blocks = [p.exim_block(a, d, PROVIDER) for a, d in pairs]
+    # amavis lists the header defects it found ("Duplicate header field: ..."): its own verdict
+    stated = p.stated_reason("amavis", text[:20000])
+    for b in blocks:
+        b.reason = b.reason or stated
+    return blocks or None

@@ -19,4 +19,8 @@ def detect(msg: Message) -> bool:
 
 
 def decode(msg: Message) -> list[Block] | None:
-    return p.dsn_blocks(msg, PROVIDER) or None
+    blocks = p.dsn_blocks(msg, PROVIDER)
+    for b in blocks:
+        # the relay's own DNS verdicts (a null MX shows up as a "malformed" MX answer)
+        b.reason = b.reason or p.stated_reason("aol", b.diagnosis)
+    return blocks or None

@@ -28,7 +28,14 @@ def detect(msg: Message) -> bool:
     ctype = (msg.get("Content-Type") or "").lower()
     return "feedback-report" in ctype or (
         msg.get_content_type() == "multipart/report" and "report-type" not in ctype
-    )
+    ) or _unsubscribe_request(msg)
+
+
+def _unsubscribe_request(msg: Message) -> bool:
+    """Apple Mail's one-click unsubscribe: a plain message the recipient's mail program
+    sends to the List-Unsubscribe address, marked ``X-Apple-Unsubscribe: true``. It is the
+    recipient's opt-out, i.e. feedback, even though it also carries Auto-Submitted."""
+    return header(msg, "X-Apple-Unsubscribe").strip().lower() == "true"
 
 
 def _report_text(msg: Message) -> str | None:
@@ -48,6 +55,11 @@ def _report_text(msg: Message) -> str | None:
 def decode(msg: Message) -> list[Block] | None:
     text = _report_text(msg)
     if text is None:
+        if _unsubscribe_request(msg):
+            sender = clean_address(header(msg, "From"))
+            subject = header(msg, "Subject")[:200]
+            return [Block(recipient=sender, diagnosis=f"unsubscribe request: {subject}".strip(),
+                          feedbacktype="opt-out", reason="feedback")]
         return None
     fields: dict[str, list[str]] = {}
     for group in parse_fields(text):

@@ -11,6 +11,7 @@ import re
 from email.message import Message
 
 from bouncewise.formats import _mta
+from bouncewise.formats._provider import stated_reason
 from bouncewise.record import Block
 
 NAME = "Domino"
@@ -59,4 +60,7 @@ def decode(msg: Message) -> list[Block] | None:
         rcpt = _mta.address(subject) or _mta.original_recipient(msg)
         if rcpt:
             blocks = [Block(recipient=rcpt, diagnosis=" ".join(reason), action="failed")]
-    return _mta.finish(blocks) or None
+    blocks = _mta.finish(blocks)
+    for b in blocks:  # Domino's own directory lookup says the address does not exist
+        b.reason = b.reason or stated_reason("domino", b.diagnosis)
+    return blocks or None

@@ -12,6 +12,7 @@ import re
 from email.message import Message
 
 from bouncewise.formats import _mta
+from bouncewise.formats._provider import stated_reason
 from bouncewise.record import Block
 
 NAME = "Exchange2003"
@@ -58,4 +59,7 @@ def decode(msg: Message) -> list[Block] | None:
             current.diagnosis += " " + line.strip()
     for b in blocks:
         b.diagnosis = _mta.squeeze(b.diagnosis)
-    return _mta.finish(blocks, status_from_text=False) or None
+    blocks = _mta.finish(blocks, status_from_text=False)
+    for b in blocks:  # Exchange's own verdict on the recipient (its directory lookup)
+        b.reason = b.reason or stated_reason("exchange2003", b.diagnosis)
+    return blocks or None

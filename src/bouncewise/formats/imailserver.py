@@ -11,6 +11,7 @@ import re
 from email.message import Message
 
 from bouncewise.formats import _mta
+from bouncewise.formats._provider import stated_reason
 from bouncewise.record import Block
 
 NAME = "IMailServer"
@@ -45,6 +46,8 @@ def decode(msg: Message) -> list[Block] | None:
                           diagnosis="" if phrase.lower() == "undeliverable to" else phrase)
             if phrase.lower().startswith("delivery failed"):
                 block.reason = "expired"  # IMail's fixed wording: it gave up after N attempts
+            else:  # IMail's own verdict at the start of the line ("Unknown user: addr")
+                block.reason = stated_reason("imailserver", phrase)
             blocks.append(block)
             response = False
             continue

@@ -41,7 +41,9 @@ def _attached(msg: Message) -> list[Message]:
         elif isinstance(inner, str):
             from email.parser import HeaderParser
 
-            out.append(HeaderParser().parsestr(inner[:100_000].replace("\r\n", "\n").lstrip("\n"), headersonly=True))
+            out.append(
+                HeaderParser().parsestr(inner[:100_000].replace("\r\n", "\n").lstrip("\n"), headersonly=True)
+            )
     return out
 
 
@@ -68,5 +70,7 @@ def decode(msg: Message) -> list[Block] | None:
             return None
         recipient = found[0]
     subject = header(msg, "Subject")[:300]
-    diagnosis = "feedback-type: abuse (Microsoft JMRP complaint)" + (f"; subject: {subject}" if subject else "")
+    diagnosis = "feedback-type: abuse (Microsoft JMRP complaint)" + (
+        f"; subject: {subject}" if subject else ""
+    )
     return [Block(recipient=recipient, diagnosis=diagnosis, reason="feedback", feedbacktype="abuse")]

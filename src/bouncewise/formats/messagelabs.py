@@ -27,4 +27,6 @@ def decode(msg: Message) -> list[Block] | None:
     p.fill_diagnosis(blocks, reason)
     for b in blocks:
         p.refine_codes(b)
+        # the gateway's notice states the recipient was refused as unknown
+        b.reason = b.reason or p.stated_reason("messagelabs", b.diagnosis)
     return blocks or None

@@ -10,6 +10,7 @@ import re
 from email.message import Message
 
 from bouncewise.formats import _mta
+from bouncewise.formats._provider import stated_reason
 from bouncewise.record import Block
 
 NAME = "Notes"
@@ -45,4 +46,7 @@ def decode(msg: Message) -> list[Block] | None:
         return None
     for b in blocks:
         b.diagnosis = " ".join(reason)
-    return _mta.finish(blocks, status_from_text=False) or None
+    blocks = _mta.finish(blocks, status_from_text=False)
+    for b in blocks:  # Notes' own address-book lookup says the address does not exist
+        b.reason = b.reason or stated_reason("notes", b.diagnosis)
+    return blocks or None

@@ -127,7 +127,8 @@ def blocks_from_fields(texts: list[str]) -> tuple[list[Block], dict[str, str]]:
             diag_raw = " ".join(f.get("diagnostic-code", "").split())
             diag = strip_type(diag_raw)[:MAX_DIAG]
             status = choose_status(_status(f.get("status", "")), diag)
-            rhost = strip_type(f.get("remote-mta", "")) or None
+            # the host name only, without the server's comment ("mx.example.org (TCP|...)")
+            rhost = (strip_type(f.get("remote-mta", "")).split(None, 1) or [""])[0] or None
             block = Block(
                 recipient=recipient,
                 original_recipient=clean_address(orig) if orig else None,
