@@ -70,12 +70,12 @@ def test_text_naming_a_stronger_reason_beats_a_user_unknown_status() -> None:
 def test_format_stated_userunknown_is_not_turned_into_filtered() -> None:
     # an MTA's own directory verdict (Domino) is set by the decoder, not by the context rule
     msg = (
-        "From: Postmaster <postmaster@example.net>\nTo: ann@example.org\n"
-        "Subject: DELIVERY FAILURE: User Jo Doe (jo@example.net) not listed in Domino Directory\n"
-        "Date: Mon, 2 Mar 2026 10:00:00 +0000\n\n"
-        "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n  jo@example.net\n\n"
-        "because:\n\n  User Jo Doe (jo@example.net) not listed in Domino Directory\n\n"
-    ).encode()
+        b"From: Postmaster <postmaster@example.net>\nTo: ann@example.org\n"
+        b"Subject: DELIVERY FAILURE: User Jo Doe (jo@example.net) not listed in Domino Directory\n"
+        b"Date: Mon, 2 Mar 2026 10:00:00 +0000\n\n"
+        b"Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n  jo@example.net\n\n"
+        b"because:\n\n  User Jo Doe (jo@example.net) not listed in Domino Directory\n\n"
+    )
     recs = list(bouncewise.parse(msg))
     assert [(r.recipient, r.reason, r.hardbounce) for r in recs] == [("jo@example.net", "userunknown", True)]
 
@@ -194,11 +194,11 @@ def test_powermta_status_comment_and_bounce_category() -> None:
 
 def test_apple_mail_unsubscribe_is_opt_out_feedback() -> None:
     msg = (
-        "From: jo@example.com\nTo: leave-123@lists.example.org\nSubject: unsubscribe\n"
-        "Date: Mon, 2 Mar 2026 10:00:00 +0000\nAuto-Submitted: auto-replied\n"
-        "X-Apple-Unsubscribe: true\nContent-Type: text/plain\n\n"
-        "Apple Mail sent this email to unsubscribe from the message.\n"
-    ).encode()
+        b"From: jo@example.com\nTo: leave-123@lists.example.org\nSubject: unsubscribe\n"
+        b"Date: Mon, 2 Mar 2026 10:00:00 +0000\nAuto-Submitted: auto-replied\n"
+        b"X-Apple-Unsubscribe: true\nContent-Type: text/plain\n\n"
+        b"Apple Mail sent this email to unsubscribe from the message.\n"
+    )
     recs = list(bouncewise.parse(msg, include="all"))
     assert [(r.kind, r.recipient, r.feedbacktype, r.engine) for r in recs] == [
         ("feedback", "jo@example.com", "opt-out", "ARF")
@@ -207,31 +207,49 @@ def test_apple_mail_unsubscribe_is_opt_out_feedback() -> None:
 
 def test_amavis_header_defect_is_not_rfc_compliant() -> None:
     msg = (
-        'From: "Content-filter at example.net" <postmaster@example.net>\nTo: ann@example.org\n'
-        "Subject: Considered UNSOLICITED BULK EMAIL, apparently from you\n"
-        "Date: Mon, 2 Mar 2026 10:00:00 +0000\nMIME-Version: 1.0\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b2"\n\n'
-        "--b2\nContent-Type: text/plain\n\nA message from <ann@example.org> to:\n-> jo@example.net\n"
-        "was considered unsolicited bulk e-mail (UBE).\n\n"
-        'Duplicate header field: "Subject"\n\n'
-        "--b2\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; example.net\n\n"
-        "Final-Recipient: rfc822;jo@example.net\nAction: failed\nStatus: 5.7.0\n"
-        "Diagnostic-Code: smtp; 554 5.7.0 Reject, id=12345-01 - spam\n\n--b2--\n"
-    ).encode()
+        b'From: "Content-filter at example.net" <postmaster@example.net>\nTo: ann@example.org\n'
+        b"Subject: Considered UNSOLICITED BULK EMAIL, apparently from you\n"
+        b"Date: Mon, 2 Mar 2026 10:00:00 +0000\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b2"\n\n'
+        b"--b2\nContent-Type: text/plain\n\nA message from <ann@example.org> to:\n-> jo@example.net\n"
+        b"was considered unsolicited bulk e-mail (UBE).\n\n"
+        b'Duplicate header field: "Subject"\n\n'
+        b"--b2\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; example.net\n\n"
+        b"Final-Recipient: rfc822;jo@example.net\nAction: failed\nStatus: 5.7.0\n"
+        b"Diagnostic-Code: smtp; 554 5.7.0 Reject, id=12345-01 - spam\n\n--b2--\n"
+    )
     assert [r.reason for r in bouncewise.parse(msg)] == ["notcompliantrfc"]
 
 
 def test_remote_mta_comment_does_not_hide_the_provider() -> None:
     # Remote-MTA with the server's own comment: the host name alone identifies au (KDDI)
     msg = (
-        "From: postmaster@example.org\nTo: ann@example.org\nSubject: Delivery failure\n"
-        "Date: Mon, 2 Mar 2026 10:00:00 +0000\nMIME-Version: 1.0\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b3"\n\n'
-        "--b3\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
-        "--b3\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mail.example.org\n\n"
-        "Final-Recipient: rfc822;jo@ezweb.ne.jp\nAction: failed\nStatus: 5.0.0\n"
-        "Remote-MTA: dns;lsean.ezweb.ne.jp (TCP|192.0.2.3|25) (au mail)\n"
-        "Diagnostic-Code: smtp;550 <jo@ezweb.ne.jp>: User unknown\n\n--b3--\n"
-    ).encode()
+        b"From: postmaster@example.org\nTo: ann@example.org\nSubject: Delivery failure\n"
+        b"Date: Mon, 2 Mar 2026 10:00:00 +0000\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b3"\n\n'
+        b"--b3\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+        b"--b3\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mail.example.org\n\n"
+        b"Final-Recipient: rfc822;jo@ezweb.ne.jp\nAction: failed\nStatus: 5.0.0\n"
+        b"Remote-MTA: dns;lsean.ezweb.ne.jp (TCP|192.0.2.3|25) (au mail)\n"
+        b"Diagnostic-Code: smtp;550 <jo@ezweb.ne.jp>: User unknown\n\n--b3--\n"
+    )
     recs = list(bouncewise.parse(msg))
     assert [(r.rhost, r.reason) for r in recs] == [("lsean.ezweb.ne.jp", "userunknown")]
+
+
+def test_mbox_separator_right_after_a_closing_mime_boundary() -> None:
+    one = (
+        b"From: MAILER-DAEMON@example.net\nTo: ann@example.org\nSubject: Undelivered Mail Returned to Sender\n"
+        b"Date: Mon, 2 Mar 2026 10:00:00 +0000\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b4"\n\n'
+        b"--b4\nContent-Type: text/plain\n\nThe mail system\n\n"
+        b"--b4\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; example.net\n\n"
+        b"Final-Recipient: rfc822; jo@example.com\nAction: failed\nStatus: 5.1.1\n"
+        b"Diagnostic-Code: smtp; 550 5.1.1 <jo@example.com>: User unknown\n\n--b4--\n"
+    )
+    mbox = b"From MAILER-DAEMON Mon Mar  2 10:00:00 2026\n" + one + b"From MAILER-DAEMON Mon Mar  2 10:00:01 2026\n" + one
+    recs = list(bouncewise.parse(mbox))
+    assert [(r.index, r.recipient, r.reason) for r in recs] == [
+        (1, "jo@example.com", "userunknown"),
+        (2, "jo@example.com", "userunknown"),
+    ]

@@ -140,6 +140,16 @@ def _unescape(data: bytes) -> bytes:
     return _ESCAPED_FROM.sub(lambda m: m.group(0)[1:], data)
 
 
+def _closes_multipart(buf: bytes, i: int) -> bool:
+    """The line ending at ``buf[i]`` is a MIME closing delimiter ("--boundary--"): some mbox
+    writers put the next From_ line right after it, without an empty line."""
+    start = buf.rfind(b"\n", max(0, i - 200), i) + 1
+    if start == 0 and i >= 200:
+        return False
+    line = buf[start:i].rstrip(b"\r")
+    return len(line) >= 5 and line.startswith(b"--") and line.endswith(b"--") and b" " not in line
+
+
 def _iter_mbox_lines(stream: IO[bytes], file: str | None, limits: Limits) -> Iterator[RawMessage]:
     """Split an mbox read in large chunks. A separator is a From_ line at the start of the
     input or after an empty line. A message over the size limit is skipped through (not
@@ -198,7 +208,8 @@ def _iter_mbox_lines(stream: IO[bytes], file: str | None, limits: Limits) -> Ite
             i = buf.find(b"\nFrom ", pos)
             if i < 0:
                 break
-            if buf[i - 1 : i] == b"\n" or buf[i - 2 : i] == b"\n\r" or (i == 0 and at_line_start):
+            if (buf[i - 1 : i] == b"\n" or buf[i - 2 : i] == b"\n\r" or (i == 0 and at_line_start)
+                    or _closes_multipart(buf, i)):
                 eol = buf.find(b"\n", i + 1)
                 if eol < 0 and not eof and len(buf) - i < 1100:
                     hold = i  # the candidate line is incomplete: read more first

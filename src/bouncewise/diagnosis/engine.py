@@ -299,6 +299,7 @@ def usable_replycode(code: str | None, status: str | None = None) -> str | None:
         return None
     return code
 
+
 # The tables are in data/rules.toml; see docs/diagnose.md ("Context rules").
 
 BOUNCE_CONTEXT = "bounce"

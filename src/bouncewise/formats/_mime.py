@@ -39,6 +39,11 @@ class _TooDeep(Exception):
 # A field line ("Name:" with printable, non-colon name characters), a continuation line
 # or an envelope "From " line: the same test as the standard parser's. Linear: one class.
 _HEADER_LINE = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
+# A line of a header block that the quick path leaves to the line-by-line one: not a field
+# or continuation line, a line that may be a boundary, an envelope line, a field without
+# a name. One bounded class and literals at line starts: linear.
+_ODD_HEADER_LINE = re.compile(r"^(?![\041-\071\073-\176]*:|[\t ]|\Z)|^--|^From |^:", re.MULTILINE)
+_FIELD_SPLIT = re.compile(r"\n(?![ \t])")
 
 
 def _boundary_tail(rest: str) -> tuple[bool, bool] | None:
@@ -186,6 +191,8 @@ class _Parser:
                         self.unreadline(line)
                     break
                 headers.append(line)
+        elif self._header_block(cur):
+            return self._parse_body(cur)
         else:  # the same, straight from the line list
             lines = self.lines
             n = self.n
@@ -209,6 +216,35 @@ class _Parser:
                 i += 1
             self.pos = i
         self.parse_headers(headers)
+        self._parse_body(cur)
+
+    def _header_block(self, cur: Message) -> bool:
+        """The usual case at once: from the current line to the first empty line, every
+        line is a field or continuation line (none could end a part, none needs the
+        careful treatment). Stores the fields and returns True; False changes nothing."""
+        lines = self.lines
+        i = self.pos
+        try:
+            blank = lines.index("\n", i)
+        except ValueError:
+            blank = self.n
+        if blank == i:
+            return False
+        text = "".join(lines[i:blank])
+        if _ODD_HEADER_LINE.search(text) is not None or text[:1] in " \t:" or text.startswith("From "):
+            return False
+        if text[-1:] == "\n":
+            text = text[:-1]
+        store = cur._headers
+        for field in _FIELD_SPLIT.split(text):
+            name, _, value = field.partition(":")
+            store.append((name, value.lstrip(" \t").rstrip("\r\n")))
+        if blank < self.n and not (self.stops and _NL in self.stops):
+            blank += 1  # the empty line ends the headers and is consumed
+        self.pos = blank
+        return True
+
+    def _parse_body(self, cur: Message) -> None:
         ctype = cur.get_content_type()
         if ctype == "message/delivery-status":
             while True:
