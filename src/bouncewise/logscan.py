@@ -5,7 +5,7 @@ each failed (and, on request, successful) attempt with :func:`bouncewise.diagnos
 Lines are capped at MAX_LINE characters; every pattern is linear.
 
 Speed: lines that cannot give a record are dropped by substring tests before any regex;
-patterns start with a plain character (``t(?<!\wt)o=`` is ``\bto=``), so ``re`` jumps to the
+patterns start with a plain character (``t(?<!\\wt)o=`` is ``\\bto=``), so ``re`` jumps to the
 places where that character occurs; ``scan`` keeps the diagnoses of the last CACHE_SIZE
 distinct replies (same text, status and relay give the same diagnosis).
 """
@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 MAX_LINE = 16_384
 MAX_QUEUE = 100_000  # queue ids remembered to name the recipients of a Postfix "expired" line
-CACHE_SIZE = 4096  # diagnoses remembered by scan, keyed on (reply text, status, relay)
+CACHE_SIZE = 1024  # diagnoses remembered by scan, keyed on (reply text, status, relay)
 
 _TS = r"(?P<ts>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)"
 POSTFIX_RE = re.compile(
@@ -237,7 +237,9 @@ def scan(lines: Iterable[str | bytes], *, include_sent: bool = False) -> Iterato
     """One LogRecord per failed delivery attempt (and per success with include_sent)."""
     from bouncewise.diagnosis import diagnose
 
-    pending: OrderedDict[str, list[str]] = OrderedDict()  # postfix qid -> deferred recipients
+    # postfix qid -> deferred recipients; tuples of strings, which the garbage collector stops
+    # tracking (a busy log keeps up to MAX_QUEUE of them alive)
+    pending: OrderedDict[str, tuple[str, ...]] = OrderedDict()
     cache: OrderedDict[tuple[str, str | None, str | None], Any] = OrderedDict()  # (text, status, relay) -> Diagnosis
     for n, raw in enumerate(lines, 1):
         line = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else raw
@@ -255,18 +257,19 @@ def scan(lines: Iterable[str | bytes], *, include_sent: bool = False) -> Iterato
         recipients: list[str | None] = [p.recipient]
         if p.mta == "postfix" and p.queue_id:
             if p.state == "deferred" and p.recipient:
-                lst = pending.setdefault(p.queue_id, [])
+                lst = pending.get(p.queue_id, ())
                 if p.recipient not in lst and len(lst) < 1000:
-                    lst.append(p.recipient)
+                    lst += (p.recipient,)
+                pending[p.queue_id] = lst
                 pending.move_to_end(p.queue_id)
                 if len(pending) > MAX_QUEUE:
                     pending.popitem(last=False)
             elif p.state in ("sent", "bounced") and p.recipient and p.queue_id in pending:
                 lst = pending[p.queue_id]
-                if p.recipient in lst:
-                    lst.remove(p.recipient)
+                if p.recipient in lst:  # (each recipient is in it once)
+                    pending[p.queue_id] = tuple(r for r in lst if r != p.recipient)
             elif p.state == "expired" and p.recipient is None:
-                recipients = list(pending.pop(p.queue_id, [])) or [None]
+                recipients = list(pending.pop(p.queue_id, ())) or [None]
         if p.state == "sent":
             for rcpt in recipients:
                 yield LogRecord(

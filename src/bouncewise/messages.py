@@ -209,6 +209,7 @@ def _iter_mbox_lines(stream: IO[bytes], file: str | None, limits: Limits) -> Ite
             if i < 0:
                 break
             if (buf[i - 1 : i] == b"\n" or buf[i - 2 : i] == b"\n\r" or (i == 0 and at_line_start)
+                    or (i == 1 and at_line_start and buf[:1] == b"\r")  # an empty CRLF line first
                     or _closes_multipart(buf, i)):
                 eol = buf.find(b"\n", i + 1)
                 if eol < 0 and not eof and len(buf) - i < 1100:
@@ -231,13 +232,17 @@ def _iter_mbox_lines(stream: IO[bytes], file: str | None, limits: Limits) -> Ite
         # store all but a tail that may hold the start of a separator (and the two bytes
         # before it, to see the empty line)
         cut = min(max(len(buf) - 1200, 0), max(hold - 2, 0))
+        if cut and buf[cut - 1 : cut] == b"\r":
+            cut -= 1  # keep a CR with its LF, so the line it ends is seen whole
         if cut:
             keep(buf[:cut])
             at_line_start = buf[cut - 1 : cut] == b"\n"
             buf = buf[cut:]
 
 
-_MBOX_CHUNK = 1 << 20
+# Bytes read at a time from an mbox. Not larger: each message taken off the front of the
+# buffer copies the rest of it, so a big buffer costs time per message.
+_MBOX_CHUNK = 1 << 16
 
 
 # -- files and streams -------------------------------------------------------------------
@@ -337,8 +342,12 @@ class _Prefixed(io.RawIOBase):
 
 def _iter_path(path: Path, shown: str, limits: Limits) -> Iterator[RawMessage]:
     if path.is_dir():
+        prefix = str(path)
+        prefix = prefix if prefix.endswith(os.sep) else prefix + os.sep
         for child in _dir_files(path):
-            yield from _iter_path(child, os.path.join(shown, os.path.relpath(child, path)), limits)
+            text = str(child)  # under ``path`` (see _dir_files): its relative part is the rest
+            rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(child, path)
+            yield from _iter_path(child, os.path.join(shown, rel), limits)
         return
     try:
         with _open_binary(path) as fh:

@@ -13,6 +13,7 @@ never stops the batch and never escapes ``parse()``.
 from __future__ import annotations
 
 import importlib
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -70,10 +71,11 @@ def parse(source: Any, *, limits: Limits | None = None, include: str | Iterable[
     Records in input order. ``include``: optional kinds to output (see resolve_include)."""
     limits = limits or Limits()
     inc = resolve_include(include)
-    for raw in iter_messages(source, limits):
-        for record in analyse(raw, limits):
-            if wanted(record, inc):
-                yield record
+    with _alarm_scope():
+        for raw in iter_messages(source, limits):
+            for record in analyse(raw, limits):
+                if wanted(record, inc):
+                    yield record
 
 
 # -- one message -----------------------------------------------------------------------
@@ -104,11 +106,13 @@ def analyse(raw: RawMessage, limits: Limits | None = None) -> list[Record]:
 
 class _deadline:
     """Interrupt the analysis of one message after ``seconds`` (SIGALRM, main thread on
-    Unix). Elsewhere the limit is not enforced by interruption."""
+    Unix). Elsewhere the limit is not enforced by interruption. Inside an _alarm_scope
+    (a run over many messages) the handler is already in place and only the timer is set."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.armed = False
+        self.shared = False
         self.previous: Any = None
 
     def __enter__(self) -> _deadline:
@@ -118,7 +122,11 @@ class _deadline:
             and hasattr(signal, "setitimer")
             and threading.current_thread() is threading.main_thread()
         ):
-            self.previous = signal.signal(signal.SIGALRM, self._fire)
+            if signal.getsignal(signal.SIGALRM) is _on_alarm:
+                _ALARM["active"] = self
+                self.shared = True
+            else:
+                self.previous = signal.signal(signal.SIGALRM, self._fire)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
             self.armed = True
         return self
@@ -129,7 +137,49 @@ class _deadline:
     def __exit__(self, *exc: object) -> None:
         if self.armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous or signal.SIG_DFL)
+            if self.shared:
+                _ALARM["active"] = None
+            else:
+                signal.signal(signal.SIGALRM, self.previous or signal.SIG_DFL)
+
+
+# The SIGALRM handler of a run over many messages, and what it needs: the deadline being
+# timed (None between messages) and the handler it replaced.
+_ALARM: dict[str, Any] = {"active": None, "previous": None}
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    active = _ALARM["active"]
+    if active is not None:
+        active._fire(signum, frame)
+    previous = _ALARM["previous"]
+    if callable(previous):  # not ours: pass it on
+        previous(signum, frame)
+
+
+class _alarm_scope:
+    """Install the SIGALRM handler once for a run over many messages (main thread on Unix;
+    elsewhere, or when a scope is already open, it does nothing) and restore the previous
+    one after."""
+
+    def __init__(self) -> None:
+        self.installed = False
+
+    def __enter__(self) -> _alarm_scope:
+        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGALRM)
+            if previous is not _on_alarm:
+                _ALARM["previous"] = previous
+                _ALARM["active"] = None
+                signal.signal(signal.SIGALRM, _on_alarm)
+                self.installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.installed:
+            previous = _ALARM["previous"]
+            _ALARM["previous"] = _ALARM["active"] = None
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 
 
 def _parse_bytes(data: bytes) -> Message:
@@ -208,8 +258,15 @@ class IndexedMessage(Message):
 
     def get_content_type(self) -> str:
         cached = self.__dict__.get("_bw_ctype")
-        if cached is None:
-            cached = self.__dict__["_bw_ctype"] = super().get_content_type()
+        if cached is None:  # Message.get_content_type, in short
+            value = self.get("content-type")
+            if value is None:
+                cached = self.get_default_type()
+            else:
+                cached = str(value).partition(";")[0].strip().lower()
+                if cached.count("/") != 1:
+                    cached = "text/plain"
+            self.__dict__["_bw_ctype"] = cached
         return cached
 
     def __contains__(self, name: object) -> bool:
@@ -338,18 +395,51 @@ def _msgid(value: str) -> str | None:
 def _iso_date(value: str) -> str | None:
     if not value:
         return None
+    value = value[:200]
+    m = _PLAIN_DATE_RE.match(value)
+    if m is not None:  # the usual RFC 5322 form: what parsedate_to_datetime gives, sooner
+        import datetime
+
+        day, month, year, hh, mm, ss, sign, tzh, tzm = m.groups()
+        offset = int(tzh) * 3600 + int(tzm) * 60
+        try:
+            if offset == 0 and sign == "-":  # -0000: a time in UTC, its zone unknown
+                return datetime.datetime(int(year), _MONTHS[month], int(day), int(hh), int(mm), int(ss)).isoformat()
+            tz = datetime.timezone(datetime.timedelta(seconds=-offset if sign == "-" else offset))
+            return datetime.datetime(int(year), _MONTHS[month], int(day), int(hh), int(mm), int(ss), tzinfo=tz).isoformat()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
     from email.utils import parsedate_to_datetime
 
     try:
-        return parsedate_to_datetime(value[:200]).isoformat()
+        return parsedate_to_datetime(value).isoformat()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+# "Mon, 2 Mar 2026 10:00:00 +0100" (anything after the zone is a comment); other forms go
+# to the email package's parser.
+_PLAIN_DATE_RE = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"([1-9]\d{3}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)(?:$| )"
+)
+# A bare address, or a display name of plain words before it (other forms: the email package).
+_PLAIN_ADDR_RE = re.compile(
+    r"(?:[A-Za-z0-9_-]{1,64}(?: [A-Za-z0-9_-]{1,64}){0,8} )?<([A-Za-z0-9_+-]{1,64}(?:\.[A-Za-z0-9_+-]{1,64}){0,8}"
+    r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8})>"
+    r"|([A-Za-z0-9_+-]{1,64}(?:\.[A-Za-z0-9_+-]{1,64}){0,8}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8})"
+)
+
+
 def _address(value: str) -> str | None:
+    value = value[:2000]
+    m = _PLAIN_ADDR_RE.fullmatch(value)
+    if m is not None:
+        return m.group(1) or m.group(2)
     from email.utils import parseaddr
 
-    _, addr = parseaddr(value[:2000])
+    _, addr = parseaddr(value)
     return addr or None
 
 
@@ -477,7 +567,8 @@ def _as_dict(obj: Any) -> dict[str, Any]:
 
 
 def _analyse_batch(batch: list[RawMessage], limits: Limits) -> list[list[Record]]:
-    return [analyse(raw, limits) for raw in batch]
+    with _alarm_scope():
+        return [analyse(raw, limits) for raw in batch]
 
 
 def _batches(raws: Iterator[RawMessage], size: int) -> Iterator[list[RawMessage]]:
@@ -498,8 +589,9 @@ def analyse_all(source: Any, limits: Limits | None = None, *, jobs: int = 1, bat
     limits = limits or Limits()
     raws = iter_messages(source, limits)
     if jobs <= 1:
-        for raw in raws:
-            yield analyse(raw, limits)
+        with _alarm_scope():
+            for raw in raws:
+                yield analyse(raw, limits)
         return
     import multiprocessing
     from collections import deque

@@ -23,7 +23,15 @@ from functools import lru_cache
 from typing import Any
 
 from bouncewise import reasons as _reasons
-from bouncewise.diagnosis.tables import Phrase, fold, normalise, tables
+from bouncewise.diagnosis.tables import (
+    Phrase,
+    fold,
+    literal_starts,
+    needs_beyond_starts,
+    normalise,
+    quick_search,
+    tables,
+)
 
 MAX_MATCH = 8192  # characters of the text that are read for matching
 MAX_KEEP = 8192  # characters of the text kept in the result
@@ -128,11 +136,14 @@ def _clean(text: str, m: re.Match[str]) -> bool:
 
 
 def _first(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
-    for n, m in enumerate(rx.finditer(text)):
-        if _clean(text, m):
+    """The first of the first 22 matches that is _clean (the matches finditer would give:
+    each search starts where the previous match ended; none of these patterns matches "")."""
+    pos = 0
+    for _ in range(22):
+        m = rx.search(text, pos)
+        if m is None or _clean(text, m):
             return m
-        if n > 20:
-            break
+        pos = m.end()
     return None
 
 
@@ -158,7 +169,11 @@ def _caseless(rx: re.Pattern[str]) -> re.Pattern[str] | None:
     return re.compile(rx.pattern, rx.flags & ~re.IGNORECASE)
 
 
-_COMMANDS_LOW = tuple((_caseless(rx), name) for rx, name in _COMMANDS)
+# (pattern for lower-cased ASCII text or None, its literal_needs, its literal_starts, name)
+_COMMANDS_LOW = tuple(
+    (fast, needs_beyond_starts(fast.pattern), literal_starts(fast.pattern), name) if fast is not None else (None, (), (), name)
+    for fast, name in ((_caseless(rx), name) for rx, name in _COMMANDS)
+)
 _RCPT_LOW = _caseless(re.compile(RCPT_RE.pattern.replace("RCPT TO", "rcpt to"), RCPT_RE.flags))
 _RETRY_LOW = _caseless(RETRY_RE)
 
@@ -168,9 +183,12 @@ def find_command(text: str) -> str | None:
     if not ("reply to" in low or "after" in low or ">>>" in low or "<<<" in low or " to:" in low or "from:" in low
             or "helo" in low or "talk to" in low or "greeting" in low or "banner" in low):
         return None
-    if text.isascii():
-        for (fast, name), (rx, _) in zip(_COMMANDS_LOW, _COMMANDS, strict=True):
-            if fast.search(low) if fast is not None else rx.search(text):
+    if text.isascii():  # one pass of substring tests, a regex only where one can match
+        for (fast, needs, starts, name), (rx, _) in zip(_COMMANDS_LOW, _COMMANDS, strict=True):
+            if fast is None:
+                if rx.search(text):
+                    return name
+            elif quick_search(fast, low, needs, starts):
                 return name
         return None
     for rx, name in _COMMANDS:
@@ -180,6 +198,9 @@ def find_command(text: str) -> str | None:
 
 
 def find_host(text: str) -> tuple[str | None, str | None]:
+    # each alternative of HOST_RE holds one of these strings
+    if "[" not in text and "host" not in text and "relay=" not in text and "H=" not in text and "Connected to " not in text:
+        return None, None
     m = HOST_RE.search(text)
     if not m:
         return None, None
@@ -229,6 +250,7 @@ def _status_reason(status: str | None) -> str | None:
     return t.status_map.get(status) or t.status_map.get(x) or t.status_map.get(x[:3])
 
 
+@lru_cache(maxsize=4096)  # the same relays come back line after line in a log
 def _provider_for_host(host: str | None) -> str | None:
     if not host:
         return None
@@ -510,7 +532,11 @@ def _diagnose(
 
     # 1. provider codes and texts
     low = None
-    code_providers = providers + [p for p in tb.anywhere if p not in providers]
+    code_providers = providers
+    if tb.anywhere:
+        low = t.lower()
+        if tb.maybe_anywhere(low):  # (else none of their codes can be in the text)
+            code_providers = providers + [p for p in tb.anywhere if p not in providers]
     for pid in code_providers:
         prov = tb.providers[pid]
         if prov.code_re is not None:

@@ -35,9 +35,18 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+# ASCII text: upper-case letters to lower case, letters and digits kept, all else a space
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
+)
+
+
 def normalise(text: str) -> tuple[str, list[str]]:
     """The padded word string used for matching, and its words."""
-    words = WORD_RE.findall(fold(text))
+    if text.isascii():  # the same words as below, by a byte table (several times faster)
+        words = text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
+    else:
+        words = WORD_RE.findall(fold(text))
     return " " + " ".join(words) + " ", words
 
 
@@ -62,10 +71,13 @@ class Phrase:
         return True
 
 
-# Words so common in replies that a phrase is never filed under them when it has another word.
+# Words so common in replies and their MTA wrappers ("host … said: …", "(in reply to RCPT TO
+# command)") that a phrase is not filed under them when it has another word. Only speed
+# depends on this list, never what is found.
 _COMMON = frozenset(
     "a an and are as at be by for from has have in is it no not of on or our the this to was "
-    "we with you your mail email message address user recipient sender domain server".split()
+    "we with you your mail email message address user recipient sender domain server host said "
+    "reply command rcpt data smtp remote error please try again later com org net www http https".split()
 )
 
 
@@ -75,8 +87,12 @@ class Index:
     raw: list[Phrase] = field(default_factory=list)  # CJK phrases: substring tests
     # every phrase, in the order of the data files (its position is its rank among hits)
     phrases: list[Phrase] = field(default_factory=list)
-    # anchor word -> ((rank, needle when it has one part else None, phrase), ...)
-    _fast: dict[str, tuple[tuple[int, str | None, Phrase], ...]] = field(default_factory=dict)
+    # anchor word -> ((needle when it has one part else None, a phrase with that needle,
+    # ((rank, phrase), ...) for every phrase with the same needle), ...)
+    _fast: dict[str, tuple[tuple[str | None, Phrase, tuple[tuple[int, Phrase], ...]], ...]] = field(
+        default_factory=dict
+    )
+    _keys: frozenset[str] = frozenset()
 
     def add(self, phrase: Phrase) -> None:
         if not any(part.split() for part in phrase.needle):
@@ -97,29 +113,30 @@ class Index:
             for w in set(words):
                 df[w] = df.get(w, 0) + 1
             plain.append((rank, phrase, words))
-        fast: dict[str, list[tuple[int, str | None, Phrase]]] = {}
+        fast: dict[str, dict[tuple[str, ...], list[tuple[int, Phrase]]]] = {}
         for rank, phrase, words in plain:
             anchor = min(words, key=lambda w: (w in _COMMON or w.isdigit() or len(w) < 3, df[w], -len(w), w))
             self.by_word.setdefault(anchor, []).append(phrase)
-            single = phrase.needle[0] if len(phrase.needle) == 1 else None
-            fast.setdefault(anchor, []).append((rank, single, phrase))
-        self._fast = {w: tuple(v) for w, v in fast.items()}
+            fast.setdefault(anchor, {}).setdefault(phrase.needle, []).append((rank, phrase))
+        self._fast = {
+            w: tuple(
+                (needle[0] if len(needle) == 1 else None, same[0][1], tuple(same))
+                for needle, same in groups.items()
+            )
+            for w, groups in fast.items()
+        }
+        self._keys = frozenset(self._fast)
 
     def search(self, padded: str, words: list[str], folded: str | None) -> list[Phrase]:
         """Every phrase found in ``padded`` (word phrases, in table order), then CJK phrases."""
         if not self._fast and self.phrases:
             self.freeze()
         found: list[tuple[int, Phrase]] = []
-        get = self._fast.get
-        for w in set(words):
-            cands = get(w)
-            if cands:
-                for rank, single, p in cands:
-                    if single is not None:
-                        if single in padded:
-                            found.append((rank, p))
-                    elif p.matches(padded):
-                        found.append((rank, p))
+        fast = self._fast
+        for w in self._keys.intersection(words):
+            for single, p, same in fast[w]:
+                if (single in padded) if single is not None else p.matches(padded):
+                    found.extend(same)
         if len(found) > 1:
             found.sort(key=_rank)
         out = [p for _, p in found]
@@ -168,6 +185,8 @@ def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...]:
     def lead(seq: Any) -> str:
         out = []
         for op, av in seq:
+            if op is sre_c.AT and not out:  # \b, ^ …: consume nothing
+                continue
             if not is_lit(op, av):
                 break
             out.append(chr(av).lower())
@@ -186,8 +205,8 @@ def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...]:
                 walk(av[3])
             elif op is sre_c.BRANCH:
                 alts = [lead(b) for b in av[1]]
-                if alts and all(alts):
-                    needs.append(tuple(sorted(set(alts))))
+                if alts and all(alts):  # (an alternative that holds another one adds nothing)
+                    needs.append(tuple(sorted({a for a in alts if not any(b != a and b in a for b in alts)})))
             elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
                 walk(av[2])
         if run:
@@ -200,6 +219,100 @@ def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(needs, key=len))
 
 
+def literal_starts(pattern: str) -> tuple[str, ...]:
+    """Lower-case ASCII strings one of which every match of ``pattern`` starts with (after
+    zero-width tests such as ``\\b``), e.g. ``("in reply to rcpt", "after ", "rcpt to:")``;
+    () when nothing can be said. A search may then begin where the first of them occurs."""
+    try:
+        from re import _constants as sre_c  # type: ignore[attr-defined]
+        from re import _parser as sre_p  # type: ignore[attr-defined]
+
+        tree = sre_p.parse(pattern)
+    except Exception:
+        return ()
+
+    def starts(seq: Any, depth: int = 0) -> set[str] | None:
+        items = [(op, av) for op, av in seq]
+        i = 0
+        while i < len(items) and items[i][0] is sre_c.AT:
+            i += 1
+        if i == len(items) or depth > 20:
+            return None
+        op, av = items[i]
+        if op is sre_c.LITERAL and av < 128:
+            run = []
+            for op2, av2 in items[i:]:
+                if not (op2 is sre_c.LITERAL and av2 < 128):
+                    break
+                run.append(chr(av2).lower())
+            return {"".join(run)}
+        if op is sre_c.SUBPATTERN:
+            return starts(av[3], depth + 1)
+        if op is sre_c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                s = starts(alt, depth + 1)
+                if not s:
+                    return None
+                out |= s
+            return out
+        if op is sre_c.IN and all(o is sre_c.LITERAL and a < 128 for o, a in av):
+            return {chr(a).lower() for _, a in av}
+        return None
+
+    try:
+        found = starts(tree)
+    except Exception:
+        return ()
+    if not found:
+        return ()
+    return tuple(sorted(a for a in found if not any(b != a and a.startswith(b) for b in found)))
+
+
+def quick_search(
+    rx: re.Pattern[str], low: str, needs: tuple[tuple[str, ...], ...], starts: tuple[str, ...]
+) -> re.Match[str] | None:
+    """``rx.search(low)`` for a lower-cased text, made cheap on ASCII text: None at once when
+    a string that every match contains is missing (``needs``), else the search begins at the
+    first place where a match can start (``starts``); look-behinds and ``\\b`` still see the
+    characters before that place, so the answer is the same."""
+    if low.isascii():
+        if needs and not has_needs(low, needs):
+            return None
+        if starts:
+            pos = -1
+            for a in starts:
+                i = low.find(a)
+                if i >= 0 and (pos < 0 or i < pos):
+                    pos = i
+            if pos < 0:
+                return None
+            return rx.search(low, pos)
+    return rx.search(low)
+
+
+def needs_beyond_starts(pattern: str) -> tuple[tuple[str, ...], ...]:
+    """literal_needs(pattern) less the conditions that finding one of its literal_starts
+    already fulfils (quick_search looks for those anyway)."""
+    starts = literal_starts(pattern)
+    return tuple(
+        alts
+        for alts in literal_needs(pattern)
+        if not (starts and all(any(a in s for a in alts) for s in starts))
+    )
+
+
+def has_needs(low: str, needs: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether ``low`` holds, for each condition of ``needs``, one of its strings."""
+    for alts in needs:
+        for a in alts:
+            if a in low:
+                break
+        else:
+            return False
+    return True
+
+
 @dataclass(slots=True)
 class Provider:
     id: str
@@ -210,20 +323,13 @@ class Provider:
     codes: dict[str, str]
     anywhere: bool = False  # apply code_re even when the provider was not recognised
     code_needs: tuple[tuple[str, ...], ...] = ()  # literal_needs(code pattern)
+    code_starts: tuple[str, ...] = ()  # literal_starts(code pattern)
 
     def code_search(self, low: str) -> re.Match[str] | None:
-        """``code_re.search(low)`` on the lower-cased text, skipped when the text (ASCII)
-        lacks a string that every match contains."""
+        """``code_re.search(low)`` on the lower-cased text (see quick_search)."""
         if self.code_re is None:
             return None
-        if self.code_needs and low.isascii():
-            for alts in self.code_needs:
-                for a in alts:
-                    if a in low:
-                        break
-                else:
-                    return None
-        return self.code_re.search(low)
+        return quick_search(self.code_re, low, self.code_needs, self.code_starts)
 
 
 @dataclass(slots=True)
@@ -237,6 +343,25 @@ class Tables:
     reply_map: dict[str, str]
     advice: dict[str, list[str]]
     anywhere: list[str]  # providers whose codes are read in any text
+    # (code_needs, code_starts) of each "anywhere" provider; None when one has neither
+    anywhere_tests: tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]], ...] | None = None
+
+    def maybe_anywhere(self, low: str) -> bool:
+        """False when no "anywhere" provider's code can be in the lower-cased text ``low``
+        (ASCII, and for each provider a string its code needs is missing): their searches
+        can then be skipped."""
+        tests = self.anywhere_tests
+        if tests is None or not low.isascii():
+            return True
+        for needs, starts in tests:
+            if needs and not has_needs(low, needs):
+                continue
+            if not starts:
+                return True
+            for a in starts:
+                if a in low:
+                    return True
+        return False
 
 
 @cache
@@ -254,7 +379,9 @@ def tables() -> Tables:
         extra = {k: v for k, v in sp.items() if k not in ("phrases", "reason")}
         for item in sp["phrases"]:
             index.add(
-                _phrase(item, target=sp["reason"], kind="special", source=f"phrases.toml:special:{n}", extra=extra)
+                _phrase(
+                    item, target=sp["reason"], kind="special", source=f"phrases.toml:special:{n}", extra=extra
+                )
             )
 
     providers: dict[str, Provider] = {}
@@ -273,7 +400,8 @@ def tables() -> Tables:
             code_re=code_re,
             codes={str(k).lower(): v for k, v in raw.get("codes", {}).items()},
             anywhere=bool(meta.get("anywhere", False)),
-            code_needs=literal_needs(meta["code_pattern"]) if code_re is not None else (),
+            code_needs=needs_beyond_starts(meta["code_pattern"]) if code_re is not None else (),
+            code_starts=literal_starts(meta["code_pattern"]) if code_re is not None else (),
         )
         for h in meta.get("hosts", ()):
             host_map[h.lower().strip(".")] = pid
@@ -307,4 +435,15 @@ def tables() -> Tables:
         reply_map=dict(codes["replycode"]),
         advice={k: list(v) for k, v in adv["advice"].items()},
         anywhere=[p.id for p in providers.values() if p.anywhere and p.code_re is not None],
+        anywhere_tests=_anywhere_tests(
+            [p for p in providers.values() if p.anywhere and p.code_re is not None]
+        ),
     )
+
+
+def _anywhere_tests(
+    provs: list[Provider],
+) -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]], ...] | None:
+    if any(not p.code_starts and not p.code_needs for p in provs):
+        return None
+    return tuple((p.code_needs, p.code_starts) for p in provs)

@@ -39,10 +39,10 @@ class _TooDeep(Exception):
 # A field line ("Name:" with printable, non-colon name characters), a continuation line
 # or an envelope "From " line: the same test as the standard parser's. Linear: one class.
 _HEADER_LINE = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
-# A line of a header block that the quick path leaves to the line-by-line one: not a field
-# or continuation line, a line that may be a boundary, an envelope line, a field without
-# a name. One bounded class and literals at line starts: linear.
-_ODD_HEADER_LINE = re.compile(r"^(?![\041-\071\073-\176]*:|[\t ]|\Z)|^--|^From |^:", re.MULTILINE)
+# A line of a header block (searched in "\n" + block) that the quick path leaves to the
+# line-by-line one: not a field or continuation line, a line that may be a boundary, an
+# envelope line, a field without a name. One bounded class after a literal: linear.
+_ODD_HEADER_LINE = re.compile(r"\n(?:(?![\041-\071\073-\176]*:|[\t ])|--|From |:)")
 _FIELD_SPLIT = re.compile(r"\n(?![ \t])")
 
 
@@ -64,11 +64,22 @@ class _Parser:
     __slots__ = ("lines", "pos", "n", "back", "stops", "factory", "stack", "cur", "last", "depth")
 
     def __init__(self, text: str, factory: Any) -> None:
-        lines = text.split("\n")
-        last = lines.pop()
-        lines = [s + "\n" for s in lines]
-        if last:
-            lines.append(last)
+        if (
+            "\x0b" in text
+            or "\x0c" in text
+            or "\x1c" in text
+            or "\x1d" in text
+            or "\x1e" in text
+            or (not text.isascii() and ("\x85" in text or "\u2028" in text or "\u2029" in text))
+        ):
+            # characters str.splitlines() would also break at (the email parser does not)
+            lines = text.split("\n")
+            last = lines.pop()
+            lines = [s + "\n" for s in lines]
+            if last:
+                lines.append(last)
+        else:  # no \r (the callers check) and no other line break splitlines() knows
+            lines = text.splitlines(True)
         self.lines = lines
         self.pos = 0
         self.n = len(lines)
@@ -218,6 +229,28 @@ class _Parser:
         self.parse_headers(headers)
         self._parse_body(cur)
 
+    def parse_headers_only(self) -> Message:
+        """The headers of the text as fields, the rest of it as the payload (the email
+        parser's headersonly mode)."""
+        self.new_message()
+        cur = self.cur
+        assert cur is not None
+        if not self._header_block(cur):
+            headers: list[str] = []
+            while True:
+                line = self.readline()
+                if line == "":
+                    break
+                if _HEADER_LINE.match(line) is None:
+                    if line[:1] != "\n":
+                        cur.defects.append(errors.MissingHeaderBodySeparatorDefect())
+                        self.unreadline(line)
+                    break
+                headers.append(line)
+            self.parse_headers(headers)
+        cur._payload = "".join(self.read_rest())
+        return self.pop_message()
+
     def _header_block(self, cur: Message) -> bool:
         """The usual case at once: from the current line to the first empty line, every
         line is a field or continuation line (none could end a part, none needs the
@@ -231,10 +264,10 @@ class _Parser:
         if blank == i:
             return False
         text = "".join(lines[i:blank])
-        if _ODD_HEADER_LINE.search(text) is not None or text[:1] in " \t:" or text.startswith("From "):
-            return False
         if text[-1:] == "\n":
             text = text[:-1]
+        if text[:1] in " \t" or _ODD_HEADER_LINE.search("\n" + text) is not None:
+            return False
         store = cur._headers
         for field in _FIELD_SPLIT.split(text):
             name, _, value = field.partition(":")
@@ -405,3 +438,13 @@ def parse_bytes(data: bytes, factory: Any = Message) -> Message:
     from email.parser import Parser
 
     return Parser(_class=factory, policy=compat32).parsestr(text)
+
+
+def parse_headers_text(text: str, factory: Any = Message) -> Message:
+    """``text`` parsed as email.parser.HeaderParser(_class=factory).parsestr(text) would:
+    its header fields, and the rest as a string payload."""
+    if "\r" not in text:
+        return _Parser(text, factory).parse_headers_only()
+    from email.parser import HeaderParser
+
+    return HeaderParser(_class=factory, policy=compat32).parsestr(text)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from email.message import Message
 
-from bouncewise.formats._util import ADDR_RE, header, part_text
+from bouncewise.formats._util import ADDR_RE, header, part_text  # noqa: F401 - header: decoders use _mta.header
 from bouncewise.formats._util import header_lower as _header_lower
 from bouncewise.record import Block
 
@@ -91,9 +91,23 @@ def find_replycode(text: str) -> str | None:
     return None
 
 
+# The word each pattern above needs ("in reply to" or "after"), for a quick pre-check; empty
+# when some pattern needs neither (then every pattern is tried).
+_COMMAND_WORDS: tuple[str, ...] = tuple(
+    "in reply to" if "in reply to" in p.pattern else "after" for p, _ in _COMMAND_PATTERNS
+) if all("in reply to" in p.pattern or "after" in p.pattern for p, _ in _COMMAND_PATTERNS) else ()
+
+
 def find_command(text: str) -> str | None:
     """The SMTP command a reply answered, from the MTA's wording ("in reply to RCPT TO")."""
     text = squeeze(text)
+    if _COMMAND_WORDS and text.isascii():  # each pattern needs its word (ASCII: lower() is exact)
+        low = text.lower()
+        has = {"in reply to": "in reply to" in low, "after": "after" in low}
+        for (pattern, command), word in zip(_COMMAND_PATTERNS, _COMMAND_WORDS, strict=True):
+            if has[word] and pattern.search(text):
+                return command
+        return None
     for pattern, command in _COMMAND_PATTERNS:
         if pattern.search(text):
             return command

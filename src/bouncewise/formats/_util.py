@@ -231,7 +231,7 @@ def parse_fields(text: str) -> list[list[tuple[str, str]]]:
 def original_message(msg: Message) -> Message | None:
     """The headers of the returned original message (a message/rfc822 or
     text/rfc822-headers part), parsed; None when the bounce does not include them."""
-    from email.parser import HeaderParser
+    from bouncewise.formats._mime import parse_headers_text
 
     for part in msg.walk():
         ctype = part.get_content_type()
@@ -242,7 +242,7 @@ def original_message(msg: Message) -> Message | None:
             return payload[0]
         if isinstance(payload, str):
             text = part_text(part)
-            return HeaderParser().parsestr(text.replace("\r\n", "\n")[:MAX_FIELD_TEXT].lstrip("\n"), headersonly=True)
+            return parse_headers_text(text.replace("\r\n", "\n")[:MAX_FIELD_TEXT].lstrip("\n"))
     return None
 
 

@@ -206,10 +206,10 @@ def _attached(msg: Message) -> list[Message]:
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 out.append(payload[0])
             elif isinstance(payload, str):
-                from email.parser import HeaderParser
+                from bouncewise.formats._mime import parse_headers_text
 
                 text = payload[:100_000].replace("\r\n", "\n").lstrip("\n")
-                out.append(HeaderParser().parsestr(text, headersonly=True))
+                out.append(parse_headers_text(text))
             continue
         if part.is_multipart() and isinstance(payload, list):
             stack.extend(p for p in payload if isinstance(p, Message))
@@ -739,7 +739,7 @@ def _any_replycode(text: str, status: str | None) -> str | None:
 
 def _inline_original(region: list[str]) -> Message | None:
     """The headers of a returned message quoted inline after the notice."""
-    from email.parser import HeaderParser
+    from bouncewise.formats._mime import parse_headers_text
 
     lines = region[:200]
     start = 0
@@ -748,7 +748,7 @@ def _inline_original(region: list[str]) -> Message | None:
         if start > 5:
             return None
     text = "\n".join(lines[start:])
-    parsed = HeaderParser().parsestr(text, headersonly=True)
+    parsed = parse_headers_text(text)
     return parsed if len(parsed.keys()) >= 2 else None
 
 

@@ -39,10 +39,10 @@ def _attached(msg: Message) -> list[Message]:
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
             out.append(inner[0])
         elif isinstance(inner, str):
-            from email.parser import HeaderParser
+            from bouncewise.formats._mime import parse_headers_text
 
             out.append(
-                HeaderParser().parsestr(inner[:100_000].replace("\r\n", "\n").lstrip("\n"), headersonly=True)
+                parse_headers_text(inner[:100_000].replace("\r\n", "\n").lstrip("\n"))
             )
     return out
 
