@@ -149,3 +149,77 @@ def test_sent_shortcut_agrees_with_parse_line() -> None:
         if logscan._only_sent(line):
             p = logscan.parse_line(line)
             assert p is None or p.state == "sent", line
+
+
+# ----------------------------------------------------------------------------- second round
+
+
+def _swap_free_words(text: str, rnd: random.Random) -> str:
+    """``text`` with its address-like and host-like tokens (words in no phrase) replaced."""
+    vocab = tables().index._vocab
+    out = []
+    for tok in re.split(r"(\W+)", text):
+        if tok and tok.isalnum() and tok.lower() not in vocab and not tok.isdigit():
+            tok = rnd.choice(["zz", "qx1", "Xyzzy", "ab12", "m9"])
+        out.append(tok)
+    return "".join(out)
+
+
+def test_index_memo_gives_what_a_fresh_search_gives() -> None:
+    index = tables().index
+    rnd = random.Random(41)
+    for text in _texts(1500):
+        for t in (text, _swap_free_words(text, rnd), _swap_free_words(text, rnd)):
+            padded, words = normalise(engine.CODES_RE.sub(" ", t))
+            folded = fold(t) if not t.isascii() else None
+            assert index.find(padded, words, folded) == index.search_ranks(padded, words, folded), t
+
+
+def test_decision_cache_gives_the_same_as_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_decide and Index.find are cached on facts read from the text: with the caches warm
+    (full of other texts' answers) the engine answers as it does without them."""
+    texts = _texts(300)
+    hints = [{}, {"context": "bounce"}, {"command": "DATA"}, {"status": "4.2.2"}, {"action": "delayed"},
+             {"vendor": "gmail", "rhost": "mx.example.org"}, {"action": "failed", "context": "bounce"}]
+    warm = [[engine.diagnose(t, **kw).to_dict() for t in texts] for kw in hints]
+    index = tables().index
+    monkeypatch.setattr(engine, "_decide", engine._decide.__wrapped__)
+    monkeypatch.setattr(type(index), "find", type(index).search_ranks)
+    plain = [[engine.diagnose(t, **kw).to_dict() for t in texts] for kw in hints]
+    for kw, a, b in zip(hints, warm, plain, strict=True):
+        assert a == b, kw
+
+
+def test_to_dict_equals_asdict() -> None:
+    from dataclasses import asdict
+
+    for text in _texts(200)[:600] + [b"\x00\x01bin", "", "Nov 23 10:00:01 mx1 postfix/smtp[1]: ABCDEF1234: to=<a@b.example>, "
+                                       "relay=mx.b.example[192.0.2.1]:25, dsn=5.1.1, status=bounced (550 5.1.1 no such user)"]:
+        d = engine.diagnose(text)
+        assert d.to_dict() == asdict(d)
+        assert list(d.to_dict()) == list(asdict(d))
+    log = Path(__file__).parent / "fixtures" / "logs" / "postfix.log"
+    with logscan.open_log(log) as fh:
+        for rec in logscan.scan(fh, include_sent=True):
+            assert rec.to_dict() == asdict(rec) and list(rec.to_dict()) == list(asdict(rec))
+
+
+def test_needles_agree_with_testing_every_string() -> None:
+    from bouncewise.diagnosis.tables import Needles
+
+    rnd = random.Random(8)
+    lists = [("to=", "status=", " ** ", " == ", " => ", " -> "), ("b", "ab", "zz#", ""), engine._COMMAND_NEEDLES.strings,
+             engine._queue_expiry().strings]
+    for strings in lists:
+        nd = Needles(strings)
+        for text in _texts(300) + ["".join(rnd.choice("ab#z =>*-") for _ in range(8)) for _ in range(2000)]:
+            low = text.lower()
+            assert nd.any(low) == any(s in low for s in strings)
+            assert nd.first(low) == next((s for s in strings if s in low), None)
+
+
+def test_literal_starts_reach_past_alternations() -> None:
+    assert literal_starts(r"\b((?:rcp|pol)-[a-z][0-9])\b") == ("pol-", "rcp-")
+    assert literal_starts(r"(?:ab|cd)?ef") == ()
+    assert literal_starts(r"(?:|a)b") == ()
+    assert literal_starts(r"in reply to (?:ehlo|helo)") == ("in reply to ehlo", "in reply to helo")

@@ -308,3 +308,19 @@ def test_record_to_dict_is_asdict() -> None:
 
     odd = Record(kind="bounce", evidence=[{"value": Odd()}])
     assert odd.to_dict()["evidence"][0]["value"] is not odd.evidence[0]["value"]  # deep-copied as asdict does
+
+
+def test_mbox_split_does_not_depend_on_line_endings_or_chunk_size(monkeypatch) -> None:
+    from bouncewise import messages
+
+    sep = b"From MAILER-DAEMON Mon Mar  2 10:00:00 2026\n"
+    one = b"From: a@example.org\nSubject: s\n\nbody\n>From quoted\n\n"
+    data = sep + b"\n" + sep + one + sep + one * 3 + sep + b"--b--\n" + sep + one
+    want = None
+    for eol in (b"\n", b"\r\n"):
+        for chunk in (1 << 16, 1300, 1202):
+            monkeypatch.setattr(messages, "_MBOX_CHUNK", chunk)
+            got = [(r.index, r.data) for r in messages.iter_messages(data.replace(b"\n", eol))]
+            want = want or got
+            assert got == want, (eol, chunk)
+    assert len(want) == 5

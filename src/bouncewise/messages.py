@@ -232,7 +232,7 @@ def _iter_mbox_lines(stream: IO[bytes], file: str | None, limits: Limits) -> Ite
         # store all but a tail that may hold the start of a separator (and the two bytes
         # before it, to see the empty line)
         cut = min(max(len(buf) - 1200, 0), max(hold - 2, 0))
-        if cut and buf[cut - 1 : cut] == b"\r":
+        if cut > 1 and buf[cut - 1 : cut] == b"\r":
             cut -= 1  # keep a CR with its LF, so the line it ends is seen whole
         if cut:
             keep(buf[:cut])

@@ -259,7 +259,14 @@ class IndexedMessage(Message):
     def get_content_type(self) -> str:
         cached = self.__dict__.get("_bw_ctype")
         if cached is None:  # Message.get_content_type, in short
-            value = self.get("content-type")
+            if self._index is None:  # no index yet: a scan is cheaper than building one
+                value = None
+                for k, v in self._headers:
+                    if len(k) == 12 and k.lower() == "content-type":
+                        value = self.policy.header_fetch_parse(k, v)
+                        break
+            else:
+                value = self.get("content-type")
             if value is None:
                 cached = self.get_default_type()
             else:
@@ -571,21 +578,28 @@ def _analyse_batch(batch: list[RawMessage], limits: Limits) -> list[list[Record]
         return [analyse(raw, limits) for raw in batch]
 
 
+_BATCH_BYTES = 4 * 1024 * 1024  # a batch also ends when its messages add up to this
+
+
 def _batches(raws: Iterator[RawMessage], size: int) -> Iterator[list[RawMessage]]:
     batch: list[RawMessage] = []
+    held = 0
     for raw in raws:
         batch.append(raw)
-        if len(batch) >= size:
+        held += raw.size
+        if len(batch) >= size or held >= _BATCH_BYTES:
             yield batch
             batch = []
+            held = 0
     if batch:
         yield batch
 
 
-def analyse_all(source: Any, limits: Limits | None = None, *, jobs: int = 1, batch_size: int = 32) -> Iterator[list[Record]]:
+def analyse_all(source: Any, limits: Limits | None = None, *, jobs: int = 1, batch_size: int = 128) -> Iterator[list[Record]]:
     """Per input message, its list of records (unfiltered), in input order. With
-    ``jobs`` > 1 a process pool analyses batches of messages; at most a few batches per
-    worker are in flight, so memory stays flat however long the input is."""
+    ``jobs`` > 1 a process pool analyses batches of messages (up to ``batch_size``
+    messages or 4 MiB each); at most a few batches per worker are in flight, so memory
+    stays flat however long the input is."""
     limits = limits or Limits()
     raws = iter_messages(source, limits)
     if jobs <= 1:

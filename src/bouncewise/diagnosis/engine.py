@@ -13,17 +13,22 @@ Order of decision (first that applies wins):
 7. nothing: "undefined" when a code is known, "onhold" when not → "none", low confidence.
 
 All matching runs on at most MAX_MATCH characters; no regex here can backtrack without bound.
+
+Speed: _diagnose reads the facts the rules need from the text once; _decide, a function of those
+facts only, is cached, and so is the phrase search per word sequence (tables.Index.find); see
+docs/diagnose.md (Performance).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from bouncewise import reasons as _reasons
 from bouncewise.diagnosis.tables import (
+    Needles,
     Phrase,
     fold,
     literal_starts,
@@ -69,6 +74,12 @@ RETRY_RE = re.compile(
     re.I,
 )
 LOG_HINT_RE = re.compile(r"\bto=<|\s(?:\*\*|==|=>|->)\s|\bstat=|\bstatus=")
+# one of these is in every log line that parse_line reads (tested before LOG_HINT_RE)
+_LOG_NEEDLES = Needles(("to=", "status=", " ** ", " == ", " => ", " -> "))
+# one of these is in every text where a pattern of _COMMANDS can match (lower-cased)
+_COMMAND_NEEDLES = Needles(
+    ("reply to", "after", ">>>", "<<<", " to:", "from:", "helo", "talk to", "greeting", "banner")
+)
 
 _COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"in reply to end of data|after end of data|after sending message|after (?:the )?final \.|after data\b.{0,3}$|<<< .{0,20}\bdata\b", re.I), "."),
@@ -109,7 +120,31 @@ class Diagnosis:
     kind: str = "reply"  # reply | log | unreadable
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields in order, as ``dataclasses.asdict`` gives them (own lists and dicts; the
+        evidence's values are strings), written out: asdict's deep copy costs more than the
+        whole diagnosis."""
+        return {
+            "text": self.text,
+            "replycode": self.replycode,
+            "status": self.status,
+            "decided_by": self.decided_by,
+            "command": self.command,
+            "recipient": self.recipient,
+            "rhost": self.rhost,
+            "rip": self.rip,
+            "provider": self.provider,
+            "reason": self.reason,
+            "hardbounce": self.hardbounce,
+            "retry": self.retry,
+            "retry_after": self.retry_after,
+            "category": self.category,
+            "who_acts": self.who_acts,
+            "explanation": self.explanation,
+            "advice": list(self.advice),
+            "evidence": [dict(e) for e in self.evidence],
+            "confidence": self.confidence,
+            "kind": self.kind,
+        }
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -138,21 +173,28 @@ def _clean(text: str, m: re.Match[str]) -> bool:
 def _first(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
     """The first of the first 22 matches that is _clean (the matches finditer would give:
     each search starts where the previous match ended; none of these patterns matches "")."""
-    pos = 0
+    m = rx.search(text)
     for _ in range(22):
-        m = rx.search(text, pos)
-        if m is None or _clean(text, m):
+        if m is None:
+            return None
+        a, b = m.span()  # (_clean, written out: this runs for every reply)
+        if not (a > 0 and text[a - 1] == ".") and not (text[b : b + 1] == "." and text[b + 1 : b + 2].isdigit()):
             return m
-        pos = m.end()
+        m = rx.search(text, b)
     return None
 
 
 def find_codes(text: str) -> tuple[str | None, str | None]:
     """(replycode, status) written in a reply text, or None for each."""
     if "." in text:
+        m = _PAIR_FAST.match(text)  # most replies start with their codes: the first match
+        if m is not None:
+            b = m.end()
+            if not (text[b : b + 1] == "." and text[b + 1 : b + 2].isdigit()):
+                return m.groups()  # type: ignore[return-value]
         m = _first(_PAIR_FAST, text)
         if m:
-            return m.group(1), m.group(2)
+            return m.groups()  # type: ignore[return-value]
     r = REPLY_RE.search(text)
     s = _first(_STATUS_FAST, text) if "." in text else None
     return (r.group(1) if r else None), (s.group(0) if s else None)
@@ -178,10 +220,11 @@ _RCPT_LOW = _caseless(re.compile(RCPT_RE.pattern.replace("RCPT TO", "rcpt to"), 
 _RETRY_LOW = _caseless(RETRY_RE)
 
 
-def find_command(text: str) -> str | None:
-    low = text.lower()
-    if not ("reply to" in low or "after" in low or ">>>" in low or "<<<" in low or " to:" in low or "from:" in low
-            or "helo" in low or "talk to" in low or "greeting" in low or "banner" in low):
+def find_command(text: str, low: str | None = None) -> str | None:
+    """The SMTP command the reply answered, when the text says it (``low``: text.lower())."""
+    if low is None:
+        low = text.lower()
+    if not _COMMAND_NEEDLES.any(low):
         return None
     if text.isascii():  # one pass of substring tests, a regex only where one can match
         for (fast, needs, starts, name), (rx, _) in zip(_COMMANDS_LOW, _COMMANDS, strict=True):
@@ -214,13 +257,16 @@ def find_host(text: str) -> tuple[str | None, str | None]:
     return None, g[7]
 
 
-def find_recipient(text: str, command: str | None) -> str | None:
+def find_recipient(text: str, command: str | None, low: str | None = None) -> str | None:
+    """The recipient's address in a reply (``low``: text.lower())."""
     at = text.find("@")
     if at < 0:
         return None
-    low = text.lower()
+    if low is None:
+        low = text.lower()
+    ascii_text = text.isascii()
     if "rcpt to" in low:
-        if _RCPT_LOW is not None and text.isascii():
+        if _RCPT_LOW is not None and ascii_text:
             m = _RCPT_LOW.search(low)
             if m:
                 return text[m.start(1) : m.end(1)]
@@ -228,15 +274,15 @@ def find_recipient(text: str, command: str | None) -> str | None:
             m = RCPT_RE.search(text)
             if m:
                 return m.group(1)
-    if command == "MAIL" or "sender" in text[:200].lower():
+    if command == "MAIL" or (low.find("sender", 0, 200) >= 0 if ascii_text else "sender" in text[:200].lower()):
         return None
     start = max(0, at - 130)
-    window = text[start : at + 320]
-    # No match can start before the run of local-part characters that ends at the first "@"
-    # (less one for a "<"): start the search there instead of trying every position before it.
+    # The window text[start : at + 320], searched in place (ADDR_RE has no anchors or
+    # look-arounds, so pos/endpos act as slicing). No match can start before the run of
+    # local-part characters that ends at the first "@" (less one for a "<"): start there.
     a = at - start
-    run = _LOCAL_RUN.match(window[a - 1 :: -1]).end() if a else 0  # type: ignore[union-attr]
-    m = ADDR_RE.search(window, max(0, a - run - 1))
+    run = _LOCAL_RUN.match(text[at - 1 : start - 1 if start else None : -1]).end() if a else 0  # type: ignore[union-attr]
+    m = ADDR_RE.search(text, start + max(0, a - run - 1), at + 320)
     return m.group(1).strip(".") if m else None
 
 
@@ -368,12 +414,31 @@ def _userunknown_context(
     return "userunknown"
 
 
+def _provider_context_found(providers: list[str], low: str) -> tuple[str, ...]:
+    """For each rule of [[provider_context]], the first of its ``contains`` strings found in the
+    lower-cased text ``low`` ("" when none is, or the rule has none, or its provider is not one
+    of ``providers``, in which case the rule does not apply): the only part of the text that
+    _provider_context reads."""
+    rules = _rules().get("provider_context", ())
+    if not providers:
+        return ("",) * len(rules)
+    return tuple(
+        next((c for c in rule["contains"] if c in low), "") if rule.get("contains") and rule["provider"] in providers else ""
+        for rule in rules
+    )
+
+
 def _provider_context(
-    reason: str, providers: list[str], status: str | None, cmd: str | None, text: str, evidence: list[dict[str, Any]]
+    reason: str,
+    providers: tuple[str, ...] | list[str],
+    status: str | None,
+    cmd: str | None,
+    found: tuple[str, ...],
+    evidence: list[dict[str, Any]],
 ) -> str:
-    """A provider's rule that depends on the SMTP stage or the reply's exact shape."""
-    low: str | None = None
-    for rule in _rules().get("provider_context", ()):
+    """A provider's rule that depends on the SMTP stage or the reply's exact shape
+    (``found``: what _provider_context_found read in the text)."""
+    for n, rule in enumerate(_rules().get("provider_context", ())):
         if rule["provider"] not in providers or reason not in rule.get("when_reason", (reason,)):
             continue
         if rule.get("commands") and cmd not in rule["commands"]:
@@ -382,8 +447,7 @@ def _provider_context(
             continue
         hit = ""
         if rule.get("contains"):
-            low = low if low is not None else text[:MAX_MATCH].lower()
-            hit = next((c for c in rule["contains"] if c in low), "")
+            hit = found[n]
             if not hit:
                 continue
         evidence.append({"rule": f"provider-context:{rule['provider']}", "matched": hit or cmd or status or "", "source": "context"})
@@ -421,7 +485,6 @@ def diagnose(
         return _finish(
             Diagnosis(text=shown[:MAX_KEEP], kind="unreadable", reason="onhold"),
             [{"rule": "internal-error", "matched": type(exc).__name__, "source": "engine"}],
-            None,
         )
 
 
@@ -452,7 +515,7 @@ def _diagnose(
     context: str | None = None,
     action: str | None = None,
 ) -> Diagnosis:
-    raw = _to_text(text)
+    raw = text if text.__class__ is str else _to_text(text)
     kept = raw[:MAX_KEEP]
     t = raw[:MAX_MATCH]
     evidence: list[dict[str, Any]] = []
@@ -461,7 +524,7 @@ def _diagnose(
     recipient: str | None = None
 
     # A mail-log line: take its fields and diagnose the reply inside it.
-    if ("to=" in t or "status=" in t or " ** " in t or " == " in t or " => " in t or " -> " in t) and LOG_HINT_RE.search(t):
+    if _LOG_NEEDLES.any(t) and LOG_HINT_RE.search(t):
         from bouncewise.logscan import parse_line
 
         parsed = parse_line(t)
@@ -474,8 +537,8 @@ def _diagnose(
             recipient = parsed.recipient
             evidence.append({"rule": f"log:{parsed.mta}", "matched": parsed.state or "", "source": "log"})
 
-    status = _valid_status(status)
-    replycode = _valid_reply(replycode)
+    status = _valid_status(status) if status else None
+    replycode = _valid_reply(replycode) if replycode else None
     cmd = (command or "").upper() or None
     if cmd == "END-OF-DATA":
         cmd = "."
@@ -490,13 +553,14 @@ def _diagnose(
             evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text"})
         else:  # not a code servers send, or its class contradicts the status: not a reply code
             evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text"})
+    low = t.lower()
     if cmd is None:
-        cmd = find_command(t)
+        cmd = find_command(t, low)
     host, ip = find_host(t)
     rhost = (rhost or host or None) and (rhost or host).lower().rstrip(".")
     rip = rip or ip
     if recipient is None:
-        recipient = find_recipient(t, cmd)
+        recipient = find_recipient(t, cmd, low)
 
     stripped = t.strip()
     if not stripped or _is_binary(t[:2048]):
@@ -504,49 +568,134 @@ def _diagnose(
             why = "onhold" if stripped else "undefined"
             d = Diagnosis(text=kept, kind="unreadable", reason=why, rhost=rhost, rip=rip, command=cmd)
             evidence.append({"rule": "unreadable", "matched": "empty" if not stripped else "binary", "source": "text"})
-            return _finish(d, evidence, None)
+            return _finish(d, evidence)
 
     tb = tables()
     folded = fold(t) if not t.isascii() else None
     padded, words = normalise(CODES_RE.sub(" ", t))
-    hits = tb.index.search(padded, words, folded)
+    ranks = tb.index.find(padded, words, folded)
 
     # Providers: from rhost, vendor, and markers in the text.
     providers: list[str] = []
-    p_host = _provider_for_host(rhost)
+    p_host = _provider_for_host(rhost) if rhost else None
     if p_host:
         providers.append(p_host)
     if vendor:
         pv = tb.vendor_map.get(vendor.lower().replace(" ", "").replace("-", ""))
         if pv and pv not in providers:
             providers.append(pv)
-    for h in hits:
-        if h.kind == "marker" and h.target not in providers:
-            providers.append(h.target)
+    if ranks:
+        for pid in _markers(ranks):
+            if pid not in providers:
+                providers.append(pid)
+
+    # What the decision reads in the text beyond the phrases found, read here once; the
+    # decision itself (_decide) sees only these facts, so it can be cached on them.
+    code_hit: tuple[str, str, str] | None = None  # (provider id, reason, matched) of a provider's code
+    code_providers = providers
+    if tb.anywhere and tb.maybe_anywhere(low):  # (else none of their codes can be in the text)
+        code_providers = providers + [p for p in tb.anywhere if p not in providers]
+    for pid in code_providers:
+        prov = tb.providers[pid]
+        if prov.code_re is not None:
+            m = prov.code_search(low)
+            if m and m.group(1).lower() in prov.codes:
+                code_hit = (pid, prov.codes[m.group(1).lower()], m.group(0))
+                break
+    missing = _missing_domain(t) if "does not exist" in low else None
+    # (read by _decide only for a reason that a phrase found names: see _may_expire)
+    gave_up = _queue_expiry().first(low) if _may_expire(ranks) else None
+    x_unix = "x-unix;" in low and t.lstrip().lower().startswith("x-unix;")
+    has_words = not all(map(str.isdigit, words))  # (a word that is not a number)
+    verdict = (action or "").strip().lower()
+    # the text calling the failure permanent counts only without a code and a verdict
+    permanent = not (status or replycode) and verdict not in ("failed", "delayed") and _says_permanent(kept)
+
+    (reason, decided_by, confidence, provider, special_rank, more,
+     hardbounce, retry, category, who_acts, explanation, advice) = _decide(
+        ranks, tuple(providers), code_hit, status, replycode, cmd, context, verdict,
+        missing, gave_up, x_unix, _provider_context_found(providers, low) if providers else (),
+        has_words, kind, vendor, permanent,
+    )  # fmt: skip
+    evidence += [{"rule": rule, "matched": matched, "source": source} for rule, matched, source in more]
+    special = tb.index.phrases[special_rank].extra if special_rank >= 0 else None
+    return Diagnosis(
+        kept, replycode, status, decided_by, cmd, recipient, rhost, rip, provider, reason, hardbounce, retry,
+        _retry_after(t, special, low), category, who_acts, explanation, list(advice), evidence, confidence, kind,
+    )
+
+
+@lru_cache(maxsize=1)
+def _queue_expiry() -> Needles:
+    return Needles(_rules()["queue_expiry"]["contains"])
+
+
+@lru_cache(maxsize=4096)
+def _may_expire(ranks: tuple[int, ...]) -> bool:
+    """Whether the text stage can reach a reason that queue-expiry words turn into "expired":
+    _decide reads those words only then. A reason decided by the text is the target of a
+    phrase found, or one that the text rules give without a phrase of their own
+    (_TEXT_RULE_REASONS); when neither is an override the words need not be looked for."""
+    phrases = tables().index.phrases
+    overrides = _rules()["queue_expiry"]["overrides"]
+    if any(r in overrides for r in _TEXT_RULE_REASONS):
+        return True
+    return any(phrases[r].target in overrides for r in ranks)
+
+
+# reasons that _decide's text stage gives without a phrase naming them ("<domain> does not
+# exist" → hostunknown; _userunknown_context → filtered or userunknown)
+_TEXT_RULE_REASONS = ("hostunknown", "filtered", "userunknown")
+
+
+@lru_cache(maxsize=4096)
+def _markers(ranks: tuple[int, ...]) -> tuple[str, ...]:
+    """The providers named by marker phrases among the phrases found, in their order."""
+    phrases = tables().index.phrases
+    return tuple(phrases[r].target for r in ranks if phrases[r].kind == "marker")
+
+
+@lru_cache(maxsize=4096)  # replies repeat; only these facts of a text matter here (see _diagnose)
+def _decide(
+    ranks: tuple[int, ...],
+    providers: tuple[str, ...],
+    code_hit: tuple[str, str, str] | None,
+    status: str | None,
+    replycode: str | None,
+    cmd: str | None,
+    context: str | None,
+    verdict: str,
+    missing: str | None,
+    gave_up: str | None,
+    x_unix: bool,
+    context_found: tuple[str, ...],
+    has_words: bool,
+    kind: str,
+    vendor: str | None,
+    permanent: bool,
+) -> tuple[Any, ...]:
+    """The decision of docs/diagnose.md from the facts of one text, and what follows from it:
+    (reason, decided_by, confidence, provider name, rank of the "special" phrase that decided
+    or -1, evidence as ((rule, matched, source), ...), then _outcome's hardbounce, retry,
+    category, who_acts, explanation, advice). A function of its arguments only: the caller
+    reads the text (ranks of the phrases found, a provider's code, "<domain> does not exist",
+    queue-expiry words, "X-Unix;", the provider-context strings, whether there are words)."""
+    tb = tables()
+    phrases = tb.index.phrases
+    hits = [phrases[r] for r in ranks]
+    evidence: list[dict[str, Any]] = []
     provider = providers[0] if providers else None
 
     reason: str | None = None
     decided_by = "none"
     confidence = 0.0
-    special: dict[str, Any] | None = None
+    special: Phrase | None = None
 
     # 1. provider codes and texts
-    low = None
-    code_providers = providers
-    if tb.anywhere:
-        low = t.lower()
-        if tb.maybe_anywhere(low):  # (else none of their codes can be in the text)
-            code_providers = providers + [p for p in tb.anywhere if p not in providers]
-    for pid in code_providers:
-        prov = tb.providers[pid]
-        if prov.code_re is not None:
-            low = low if low is not None else t.lower()
-            m = prov.code_search(low)
-            if m and m.group(1).lower() in prov.codes:
-                reason = prov.codes[m.group(1).lower()]
-                decided_by, confidence, provider = "vendor", 0.95, pid
-                evidence.append({"rule": f"provider-code:{pid}", "matched": m.group(0), "source": "text"})
-                break
+    if code_hit is not None:
+        pid, reason, matched = code_hit
+        decided_by, confidence, provider = "vendor", 0.95, pid
+        evidence.append({"rule": f"provider-code:{pid}", "matched": matched, "source": "text"})
     if reason is None:
         best: Phrase | None = None
         for h in hits:
@@ -580,7 +729,7 @@ def _diagnose(
             best = group[0]
             reason, decided_by, confidence = best.target, "text", conf
             if best.kind == "special":
-                special = best.extra
+                special = best
             evidence.append(_evidence(best))
             others = sorted({h.target for h in group if h.target != reason}, key=lambda r: tb.order.get(r, 99))
             if others:
@@ -588,24 +737,22 @@ def _diagnose(
                 confidence -= 0.05
             break
         if reason in (None, "userunknown") and confidence < 0.9:
-            domain = _missing_domain(t)
+            domain = missing
             if domain:  # "<domain> does not exist": the domain, not a mailbox, is missing
                 reason, decided_by, confidence = "hostunknown", "text", 0.7
                 evidence.append({"rule": "text:domain-does-not-exist", "matched": domain, "source": "text"})
         if reason == "userunknown":
             reason = _userunknown_context(status, cmd, context, strong, evidence)
         if reason in _rules()["queue_expiry"]["overrides"] and decided_by == "text":
-            low_t = t.lower()
-            gave_up = next((c for c in _rules()["queue_expiry"]["contains"] if c in low_t), None)
             if gave_up:
                 reason = "expired"
                 evidence.append({"rule": "text:queue-expired", "matched": gave_up, "source": "text"})
     if reason is not None and decided_by == "text" and providers:
-        ruled = _provider_context(reason, providers, status, cmd, t, evidence)
+        ruled = _provider_context(reason, providers, status, cmd, context_found, evidence)
         if ruled != reason:
             reason, decided_by, confidence = ruled, "vendor", 0.9
 
-    if reason is None and t.lstrip().lower().startswith("x-unix;"):
+    if reason is None and x_unix:
         reason, decided_by, confidence = "mailererror", "text", 0.6
         evidence.append({"rule": "diagnostic-type:x-unix", "matched": "X-Unix", "source": "text"})
 
@@ -635,7 +782,6 @@ def _diagnose(
         # an address refused in reply to MAIL FROM is the sender's, not the recipient's
         reason, confidence = "rejected", min(confidence or 0.6, 0.7)
         evidence.append({"rule": "context:address-refused-at-MAIL", "matched": cmd, "source": "context"})
-    verdict = (action or "").strip().lower()
     if verdict == "delayed" and (
         reason is None or (decided_by in ("status", "none") and reason in _rules()["delayed"]["vague_reasons"])
     ):
@@ -646,26 +792,21 @@ def _diagnose(
     if reason is None:
         # Nothing decided: "onhold" when there is text but no code with a meaning, else "undefined".
         meaningful = bool(status and status[2:] != "0.0")
-        has_words = any(not w.isdigit() for w in words)
         reason = "onhold" if (has_words and not meaningful) else "undefined"
         confidence = 0.2 if reason == "undefined" else 0.1
 
-    d = Diagnosis(
-        text=kept,
-        replycode=replycode,
-        status=status,
-        decided_by=decided_by,
-        command=cmd,
-        recipient=recipient,
-        rhost=rhost,
-        rip=rip,
-        provider=tb.providers[provider].name if provider else None,
-        reason=reason,
-        confidence=round(max(0.05, min(confidence, 1.0)), 2),
-        kind=kind,
+    special_rank = -1 if special is None else next(r for r in ranks if phrases[r] is special)
+    action = verdict if verdict in ("failed", "delayed") else None
+    reason, *outcome = _outcome(reason, status, replycode, kind, action, permanent, special_rank, vendor)
+    return (
+        reason,
+        decided_by,
+        round(max(0.05, min(confidence, 1.0)), 2),
+        tb.providers[provider].name if provider else None,
+        special_rank,
+        tuple((e["rule"], e["matched"], e["source"]) for e in evidence),
+        *outcome,
     )
-    d.retry_after = _retry_after(t, special)
-    return _finish(d, evidence, special, vendor, verdict or None)
 
 
 _DOES_NOT_EXIST = re.compile(r"\bdoes not exist\b", re.I)
@@ -697,9 +838,10 @@ def _says_permanent(text: str) -> bool:
     return "permanent" in low and any(p in low for p in _PERMANENT)
 
 
-def _retry_after(text: str, special: dict[str, Any] | None) -> int | None:
+def _retry_after(text: str, special: dict[str, Any] | None, low_text: str | None = None) -> int | None:
+    """Seconds to wait that the reply names (``low_text``: text.lower())."""
     head = text[:2048]
-    low = head.lower()
+    low = low_text[:2048] if low_text is not None and text.isascii() else head.lower()
     m = None
     if "again" in low or "retry" in low or "come back" in low or "wait" in low:
         m = _RETRY_LOW.search(low) if _RETRY_LOW is not None and head.isascii() else RETRY_RE.search(head)
@@ -712,37 +854,53 @@ def _retry_after(text: str, special: dict[str, Any] | None) -> int | None:
     return None
 
 
-def _finish(
-    d: Diagnosis,
-    evidence: list[dict[str, Any]],
-    special: dict[str, Any] | None,
-    vendor: str | None = None,
-    action: str | None = None,
-) -> Diagnosis:
+def _finish(d: Diagnosis, evidence: list[dict[str, Any]]) -> Diagnosis:
+    """Fill in what follows from the reason and codes (hard/soft, retry, category, who acts,
+    explanation, advice) for a record that _decide did not build (unreadable input, an
+    internal error)."""
     d.evidence = evidence
+    permanent = not (d.status or d.replycode) and _says_permanent(d.text)
+    d.reason, d.hardbounce, d.retry, d.category, d.who_acts, d.explanation, advice = _outcome(
+        d.reason, d.status, d.replycode, d.kind, None, permanent, -1, None
+    )
+    d.advice = list(advice)
+    return d
+
+
+def _outcome(
+    reason: str,
+    status: str | None,
+    replycode: str | None,
+    kind: str,
+    verdict: str | None,
+    permanent: bool,
+    special_rank: int,
+    vendor: str | None,
+) -> tuple[str, bool, str, str | None, str | None, str, tuple[str, ...]]:
+    """(reason, hardbounce, retry, category, who_acts, explanation, advice) for a decided reason
+    (``verdict``: "failed", "delayed" or None; ``permanent``: the text calls the failure
+    permanent, read only without codes and verdict)."""
+    special = tables().index.phrases[special_rank].extra if special_rank >= 0 else None
     try:
-        r = _reasons.get(d.reason)
+        r = _reasons.get(reason)
     except KeyError:
-        d.reason = "undefined"
+        reason = "undefined"
         r = _reasons.get("undefined")
-    cls = (d.status or d.replycode or "")[:1]
-    verdict = action if action in ("failed", "delayed") else None
-    if not cls and verdict is None and _says_permanent(d.text):
+    cls = (status or replycode or "")[:1]
+    if permanent:
         verdict = "failed"
-    d.hardbounce = _reasons.is_hardbounce(d.reason, d.status, d.replycode, action=verdict)
+    hardbounce = _reasons.is_hardbounce(reason, status, replycode, action=verdict)
     if cls == "4":
-        d.hardbounce = False
+        hardbounce = False
     retry = r.retry
-    if cls == "4" and retry == "no" and d.reason not in ("delivered", "vacation", "feedback"):
+    if cls == "4" and retry == "no" and reason not in ("delivered", "vacation", "feedback"):
         retry = "later"
-    if d.reason in ("undefined", "onhold") and cls == "5":
+    if reason in ("undefined", "onhold") and cls == "5":
         retry = "after-fix"
     if special and special.get("retry"):
         retry = special["retry"]
-    d.retry = retry
-    d.category = r.category
-    d.who_acts = r.who_acts
-    code = d.status or d.replycode
+    who_acts = r.who_acts
+    code = status or replycode
     entry = _knowledge(code, vendor) if code else None
     parts = [r.summary]
     if special and special.get("explanation"):
@@ -751,22 +909,20 @@ def _finish(
         summary = getattr(entry, "summary", None)
         if summary:
             parts.append(f"Code {code}: {summary}")
-    if d.kind == "unreadable":
+    if kind == "unreadable":
         parts = ["The input could not be read as a reply: it is empty or not text."]
-    d.explanation = " ".join(parts)
     advice: list[str] = []
     if special and special.get("advice"):
         advice = list(special["advice"])
-    elif entry is not None and d.reason in ("undefined", "onhold"):
+    elif entry is not None and reason in ("undefined", "onhold"):
         advice = _entry_list(getattr(entry, "troubleshooting", None))
     if not advice:
         try:
-            advice = list(tables().advice.get(d.reason, []))
+            advice = list(tables().advice.get(reason, []))
         except Exception:  # data files missing or broken: the record still goes out
             advice = []
-    d.advice = advice
-    if entry is not None and d.reason in ("undefined", "onhold"):
+    if entry is not None and reason in ("undefined", "onhold"):
         who = getattr(entry, "who_acts", None)
         if who:
-            d.who_acts = str(who)
-    return d
+            who_acts = str(who)
+    return reason, hardbounce, retry, r.category, who_acts, " ".join(parts), tuple(advice)

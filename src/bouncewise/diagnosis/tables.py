@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import filterfalse
 from typing import Any
 
 from bouncewise._data import data_files, load_toml
@@ -32,7 +33,7 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    return "".join(filterfalse(unicodedata.combining, text))  # (the marks: combining class > 0)
 
 
 # ASCII text: upper-case letters to lower case, letters and digits kept, all else a space
@@ -81,6 +82,9 @@ _COMMON = frozenset(
 )
 
 
+MEMO_SIZE = 4096  # word sequences remembered by Index.find
+
+
 @dataclass(slots=True)
 class Index:
     by_word: dict[str, list[Phrase]] = field(default_factory=dict)  # anchor word -> phrases
@@ -93,6 +97,14 @@ class Index:
         default_factory=dict
     )
     _keys: frozenset[str] = frozenset()
+    # anchor word -> ((needle when it has one part else None, a phrase with that needle,
+    # (rank, ...) of every phrase with the same needle), ...): what search_ranks tests
+    _fast_ranks: dict[str, tuple[tuple[str | None, Phrase, tuple[int, ...]], ...]] = field(default_factory=dict)
+    _raw_ranks: tuple[tuple[int, str], ...] = ()  # (rank, raw) of the CJK phrases
+    # every word of every word phrase (word -> word): what search_ranks can see of a text
+    _vocab: dict[str, str] = field(default_factory=dict)
+    # words of a text, reduced to the vocabulary (None for any other word) -> search_ranks
+    _memo: dict[tuple[str | None, ...], tuple[int, ...]] = field(default_factory=dict)
 
     def add(self, phrase: Phrase) -> None:
         if not any(part.split() for part in phrase.needle):
@@ -126,29 +138,65 @@ class Index:
             for w, groups in fast.items()
         }
         self._keys = frozenset(self._fast)
+        self._fast_ranks = {
+            w: tuple((single, p, tuple(r for r, _ in same)) for single, p, same in groups)
+            for w, groups in self._fast.items()
+        }
+        rank_of = {id(p): r for r, p in enumerate(self.phrases)}
+        self._raw_ranks = tuple((rank_of[id(p)], p.raw) for p in self.raw)
+        self._vocab = {w: w for w in df}
+        self._memo = {}
 
     def search(self, padded: str, words: list[str], folded: str | None) -> list[Phrase]:
         """Every phrase found in ``padded`` (word phrases, in table order), then CJK phrases."""
+        phrases = self.phrases
+        return [phrases[r] for r in self.search_ranks(padded, words, folded)]
+
+    def find(self, padded: str, words: list[str], folded: str | None) -> tuple[int, ...]:
+        """search_ranks(), remembered for the last MEMO_SIZE word sequences. A word phrase
+        matches on whole words in a row, so a word that is in no phrase can only stand
+        between matches, never take part in one: replacing it by any other such word (here:
+        None) changes nothing that is found. The text's words so reduced are therefore a
+        complete key for what is found ("550 5.1.1 <ann@example.org>: user unknown" and
+        "550 5.1.1 <bo@example.net>: user unknown" share one). Not used for non-ASCII text
+        (CJK phrases are substring tests) or very long texts."""
+        if folded is not None or len(words) > 160:
+            return self.search_ranks(padded, words, folded)
         if not self._fast and self.phrases:
             self.freeze()
-        found: list[tuple[int, Phrase]] = []
-        fast = self._fast
-        for w in self._keys.intersection(words):
+        key = tuple(map(self._vocab.get, words))
+        found = self._memo.get(key)
+        if found is None:
+            found = self.search_ranks(padded, words, folded)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
+
+    def search_ranks(self, padded: str, words: list[str], folded: str | None) -> tuple[int, ...]:
+        """What search() finds, as ranks (positions in ``phrases``): a hashable answer that
+        the engine uses as part of its cache key."""
+        if not self._fast and self.phrases:
+            self.freeze()
+        fast = self._fast_ranks
+        keys = self._keys.intersection(words)
+        if not keys and folded is None:
+            return ()
+        found: list[int] = []
+        for w in keys:
             for single, p, same in fast[w]:
-                if (single in padded) if single is not None else p.matches(padded):
-                    found.extend(same)
+                if single is not None:
+                    if single in padded:
+                        found += same
+                elif p.matches(padded):
+                    found += same
         if len(found) > 1:
-            found.sort(key=_rank)
-        out = [p for _, p in found]
-        if folded is not None and self.raw:
-            for p in self.raw:
-                if p.raw in folded:
-                    out.append(p)
-        return out
-
-
-def _rank(item: tuple[int, Phrase]) -> int:
-    return item[0]
+            found.sort()
+        if folded is not None:
+            for r, raw in self._raw_ranks:
+                if raw in folded:
+                    found.append(r)
+        return tuple(found)
 
 
 def _norm_phrase(text: str) -> str:
@@ -209,6 +257,8 @@ def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...]:
                     needs.append(tuple(sorted({a for a in alts if not any(b != a and b in a for b in alts)})))
             elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
                 walk(av[2])
+            elif op is sre_c.IN and 0 < len(av) <= 4 and all(o is sre_c.LITERAL and a < 128 for o, a in av):
+                needs.append(tuple(sorted({chr(a).lower() for _, a in av})))  # e.g. [_-]
         if run:
             needs.append(("".join(run),))
 
@@ -231,40 +281,46 @@ def literal_starts(pattern: str) -> tuple[str, ...]:
     except Exception:
         return ()
 
-    def starts(seq: Any, depth: int = 0) -> set[str] | None:
-        items = [(op, av) for op, av in seq]
-        i = 0
-        while i < len(items) and items[i][0] is sre_c.AT:
-            i += 1
-        if i == len(items) or depth > 20:
+    zero_width = (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT)
+
+    def starts(seq: Any, depth: int = 0) -> tuple[set[str], bool] | None:
+        """(strings, whole): every match of ``seq`` starts with one of the strings; ``whole``
+        when each string is a complete match of ``seq`` (so what follows ``seq`` may be
+        appended). None when nothing can be said."""
+        if depth > 20:
             return None
-        op, av = items[i]
-        if op is sre_c.LITERAL and av < 128:
-            run = []
-            for op2, av2 in items[i:]:
-                if not (op2 is sre_c.LITERAL and av2 < 128):
-                    break
-                run.append(chr(av2).lower())
-            return {"".join(run)}
-        if op is sre_c.SUBPATTERN:
-            return starts(av[3], depth + 1)
-        if op is sre_c.BRANCH:
-            out: set[str] = set()
-            for alt in av[1]:
-                s = starts(alt, depth + 1)
-                if not s:
-                    return None
-                out |= s
-            return out
-        if op is sre_c.IN and all(o is sre_c.LITERAL and a < 128 for o, a in av):
-            return {chr(a).lower() for _, a in av}
-        return None
+        out = {""}
+        for op, av in seq:
+            if op in zero_width:  # consumes nothing
+                continue
+            part: tuple[set[str], bool] | None
+            if op is sre_c.LITERAL and av < 128:
+                part = ({chr(av).lower()}, True)
+            elif op is sre_c.SUBPATTERN:
+                part = starts(av[3], depth + 1)
+            elif op is sre_c.BRANCH:
+                alts = [starts(alt, depth + 1) for alt in av[1]]
+                if any(a is None or "" in a[0] for a in alts):
+                    part = None
+                else:
+                    part = (set().union(*(a[0] for a in alts)), all(a[1] for a in alts))  # type: ignore[index]
+            elif op is sre_c.IN and av and all(o is sre_c.LITERAL and a < 128 for o, a in av):
+                part = ({chr(a).lower() for _, a in av}, True)
+            else:
+                part = None
+            if part is None or len(out) * len(part[0]) > 64:
+                return (out, False) if out != {""} else None
+            out = {a + b for a in out for b in part[0]}
+            if not part[1]:
+                return out, False
+        return out, True
 
     try:
-        found = starts(tree)
+        res = starts(tree)
     except Exception:
         return ()
-    if not found:
+    found = res[0] if res is not None else set()
+    if not found or "" in found:
         return ()
     return tuple(sorted(a for a in found if not any(b != a and a.startswith(b) for b in found)))
 
@@ -313,6 +369,75 @@ def has_needs(low: str, needs: tuple[tuple[str, ...], ...]) -> bool:
     return True
 
 
+# English letters, rarest first (only speed depends on this order)
+_LETTER_RARITY = {c: i for i, c in enumerate("zqjxkvbpgwyfmculdhrsnioate")}
+
+
+_PUNCT_RARITY = {c: 0 for c in "#$%^&*|~`_/\\=+{}"} | {c: 1 for c in "-@<>[]()'\"!?"} | {c: 2 for c in ".,:;"}
+
+
+def _char_rank(c: str) -> int:
+    """How likely ``c`` is to be in a reply (lower: less likely): rare punctuation, other
+    punctuation, common punctuation, digits, letters by their rarity in English, space."""
+    if c.isspace():
+        return 100
+    if c in _LETTER_RARITY:
+        return 4 + _LETTER_RARITY[c]
+    if c.isdigit():
+        return 3
+    return _PUNCT_RARITY.get(c, 1)
+
+
+def _gate_char(s: str) -> str:
+    """The character of ``s`` least likely to be in a reply."""
+    return min(s, key=_char_rank) if s else ""
+
+
+def char_gate(needs: tuple[tuple[str, ...], ...], starts: tuple[str, ...]) -> frozenset[str] | None:
+    """Characters one of which every match with these literal_needs / literal_starts
+    contains (the least likely such set), or None when nothing can be said."""
+    options: list[frozenset[str]] = [frozenset(alts) for alts in needs if alts and all(len(a) == 1 for a in alts)]
+    if starts:
+        options += [frozenset(c) for c in set.intersection(*(set(a) for a in starts))]
+    if not options:
+        return None
+    return min(options, key=lambda cs: (max(_char_rank(c) for c in cs), len(cs), sorted(cs)))
+
+
+class Needles:
+    """A fixed list of strings looked for in a text, each behind a one-character test: a string
+    is only searched for when its rarest character (``_gate_char``) is in the text. Same
+    answers as testing every string, in fewer steps when most are absent."""
+
+    __slots__ = ("strings", "groups")
+
+    def __init__(self, strings: Any) -> None:
+        self.strings: tuple[str, ...] = tuple(strings)
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for i, s in enumerate(self.strings):
+            groups.setdefault(_gate_char(s), []).append((i, s))
+        self.groups = tuple((c, tuple(items)) for c, items in groups.items())
+
+    def first(self, text: str) -> str | None:
+        """The first of the strings (in list order) that ``text`` contains, else None."""
+        best = -1
+        for c, items in self.groups:
+            if c in text:
+                for i, s in items:
+                    if (best < 0 or i < best) and s in text:
+                        best = i
+        return self.strings[best] if best >= 0 else None
+
+    def any(self, text: str) -> bool:
+        """Whether ``text`` contains one of the strings."""
+        for c, items in self.groups:
+            if c in text:
+                for _, s in items:
+                    if s in text:
+                        return True
+        return False
+
+
 @dataclass(slots=True)
 class Provider:
     id: str
@@ -345,6 +470,10 @@ class Tables:
     anywhere: list[str]  # providers whose codes are read in any text
     # (code_needs, code_starts) of each "anywhere" provider; None when one has neither
     anywhere_tests: tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]], ...] | None = None
+    # the literal_starts of the "anywhere" providers whose codes need nothing else
+    anywhere_starts: Needles | None = None
+    # characters one of which every "anywhere" provider's code contains (None: no such set)
+    anywhere_chars: tuple[str, ...] | None = None
 
     def maybe_anywhere(self, low: str) -> bool:
         """False when no "anywhere" provider's code can be in the lower-cased text ``low``
@@ -353,8 +482,19 @@ class Tables:
         tests = self.anywhere_tests
         if tests is None or not low.isascii():
             return True
+        chars = self.anywhere_chars
+        if chars is not None:
+            for c in chars:
+                if c in low:
+                    break
+            else:
+                return False
+        if self.anywhere_starts is not None and self.anywhere_starts.any(low):
+            return True
         for needs, starts in tests:
-            if needs and not has_needs(low, needs):
+            if not needs:  # (its starts are in anywhere_starts)
+                continue
+            if not has_needs(low, needs):
                 continue
             if not starts:
                 return True
@@ -438,6 +578,11 @@ def tables() -> Tables:
         anywhere_tests=_anywhere_tests(
             [p for p in providers.values() if p.anywhere and p.code_re is not None]
         ),
+        anywhere_chars=_anywhere_chars([p for p in providers.values() if p.anywhere and p.code_re is not None]),
+        anywhere_starts=Needles(
+            a for p in providers.values() if p.anywhere and p.code_re is not None and not p.code_needs
+            for a in p.code_starts
+        ),
     )
 
 
@@ -447,3 +592,10 @@ def _anywhere_tests(
     if any(not p.code_starts and not p.code_needs for p in provs):
         return None
     return tuple((p.code_needs, p.code_starts) for p in provs)
+
+
+def _anywhere_chars(provs: list[Provider]) -> tuple[str, ...] | None:
+    gates = [char_gate(p.code_needs, p.code_starts) for p in provs]
+    if not gates or any(g is None for g in gates):
+        return None
+    return tuple(sorted(set().union(*gates)))  # type: ignore[arg-type]

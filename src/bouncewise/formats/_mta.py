@@ -50,7 +50,13 @@ _COMMAND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def squeeze(text: str) -> str:
     """Collapse runs of white space to one space and strip."""
-    return _WS_RE.sub(" ", text[: MAX_DIAG * 4]).strip()
+    text = text[: MAX_DIAG * 4]
+    if text.isascii() and not (
+        "\x0b" in text or "\x0c" in text or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text
+    ):
+        # no other ASCII white space: str.split() breaks at exactly [ \t\r\n] here
+        return " ".join(text.split())
+    return _WS_RE.sub(" ", text).strip()
 
 
 def norm(text: str) -> str:

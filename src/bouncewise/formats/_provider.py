@@ -52,7 +52,13 @@ _ORIGINAL_MARKERS = (
 
 def sweep(text: str) -> str:
     """Whitespace runs to one space, trimmed, capped at MAX_DIAG characters."""
-    return _SPACES_RE.sub(" ", text[: MAX_DIAG * 2]).strip()[:MAX_DIAG]
+    text = text[: MAX_DIAG * 2]
+    if text.isascii() and not (
+        "\x0b" in text or "\x0c" in text or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text
+    ):
+        # no other ASCII white space: str.split() breaks at exactly [ \t\r\n] here
+        return " ".join(text.split())[:MAX_DIAG]
+    return _SPACES_RE.sub(" ", text).strip()[:MAX_DIAG]
 
 
 def cut_original(text: str, markers: Iterable[str] = _ORIGINAL_MARKERS) -> str:
