@@ -53,7 +53,7 @@ def test_include_filter_defaults():
     all_kinds = [r.kind for r in bouncewise.parse(FIX, include="all")]
     default = [r.kind for r in bouncewise.parse(FIX)]
     assert {"delivered", "vacation", "feedback"} <= set(all_kinds)
-    assert "delivered" not in default and "vacation" not in default and "feedback" in default
+    assert sorted(default) == sorted(all_kinds)  # nothing is left out unless asked
     none = [r.kind for r in bouncewise.parse(FIX, include="none")]
     assert "feedback" not in none and "bounce" in none and "not-a-bounce" in none
     only = {r.kind for r in bouncewise.parse(FIX, include=["vacation"])}
@@ -181,9 +181,13 @@ def test_cli_ndjson_and_summary():
     assert "11 messages read" in res.stderr and "13 records written" in res.stderr
 
 
-def test_cli_default_include_reports_filtered():
+def test_cli_default_outputs_every_kind_and_include_reports_filtered():
     res = run([str(FIX)])
     assert res.exit_code == 0
+    kinds = {json.loads(x)["kind"] for x in res.stdout.splitlines()}
+    assert {"delivered", "vacation", "feedback", "bounce"} <= kinds
+    assert "not output" not in res.stderr
+    res = run([str(FIX), "--include", "feedback"])
     kinds = {json.loads(x)["kind"] for x in res.stdout.splitlines()}
     assert "delivered" not in kinds and "feedback" in kinds
     assert "not output" in res.stderr and "delivered 1" in res.stderr

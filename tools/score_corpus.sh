@@ -10,5 +10,5 @@ if [ ! -f "$CORPUS/score.py" ]; then
   exit 2
 fi
 OUT=${OUT:-/tmp/score.ndjson}
-.venv/bin/python -m bouncewise parse --format ndjson --include delivered,vacation,feedback "$CORPUS/maildir/bsd" > "$OUT" || true
+.venv/bin/python -m bouncewise parse --format ndjson "$CORPUS/maildir/bsd" > "$OUT" || true
 python3 "$CORPUS/score.py" "$OUT" "$@"

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bouncewise.record import BOUNCE, DELAYED, DELIVERED, FEEDBACK, VACATION, Block, Record
+from bouncewise.record import DELIVERED, FEEDBACK, VACATION, Block, Record
 
 PROVIDERS = ("ses", "sendgrid", "mailgun", "postmark")
 MAX_JSON_BYTES = 20_000_000
@@ -473,72 +473,12 @@ def _load(data: bytes) -> list[Any]:
 
 
 def _record(ev: _Event, origin: str | None, index: int) -> Record:
-    from bouncewise import reasons
+    from bouncewise.pipeline import record_from_block
 
-    b = ev.block
-    rec = Record(
-        kind=BOUNCE,
-        file=origin,
-        index=index,
-        recipient=b.recipient,
-        original_recipient=b.original_recipient,
-        status=b.status,
-        replycode=b.replycode,
-        action=b.action,
-        diagnosticcode=b.diagnosis or None,
-        smtpcommand=b.command,
-        rhost=b.rhost,
-        lhost=b.lhost,
-        addresser=ev.addresser,
-        subject=ev.subject,
-        messageid=ev.messageid,
-        timestamp=ev.timestamp,
-        engine=f"event:{ev.provider}",
-        feedbacktype=b.feedbacktype,
-        provider=b.provider,
+    return record_from_block(
+        ev.block, file=origin, index=index, engine=f"event:{ev.provider}",
+        addresser=ev.addresser, subject=ev.subject, messageid=ev.messageid, timestamp=ev.timestamp,
     )
-    if b.reason not in ("delivered", "vacation", "feedback"):
-        try:
-            from bouncewise.diagnosis import diagnose
-
-            d = diagnose(b.diagnosis or "", status=b.status, replycode=b.replycode, command=b.command,
-                         rhost=b.rhost, vendor=b.provider)
-        except Exception:  # the diagnosis engine missing or failing must not lose the event
-            d = None
-        if d is not None:
-            rec.reason = getattr(d, "reason", None)
-            rec.hardbounce = bool(getattr(d, "hardbounce", False))
-            rec.status = rec.status or getattr(d, "status", None)
-            rec.replycode = rec.replycode or getattr(d, "replycode", None)
-            rec.retry = getattr(d, "retry", None)
-            rec.category = getattr(d, "category", None)
-            rec.who_acts = getattr(d, "who_acts", None)
-            rec.explanation = getattr(d, "explanation", None)
-            rec.advice = list(getattr(d, "advice", None) or [])
-            rec.evidence = [e if isinstance(e, dict) else {"value": str(e)} for e in (getattr(d, "evidence", None) or [])]
-            rec.confidence = getattr(d, "confidence", None)
-    if b.reason:
-        rec.reason = b.reason
-        rec.hardbounce = reasons.is_hardbounce(b.reason, rec.status, rec.replycode)
-    rec.kind = _KIND_OF_REASON.get(rec.reason or "", BOUNCE)
-    if rec.kind == BOUNCE and b.action == "delayed":
-        rec.kind, rec.hardbounce = DELAYED, False
-        if not rec.reason or rec.reason == "undefined":
-            rec.reason = "expired"
-        rec.retry = "later"
-    if rec.kind == BOUNCE and not rec.reason:
-        rec.reason = "undefined"
-    try:
-        info = reasons.get(rec.reason or "")
-    except KeyError:
-        info = None
-    if info is not None:
-        if rec.explanation is None or b.reason:
-            rec.explanation = info.summary
-        rec.retry = rec.retry or info.retry
-        rec.category = rec.category or info.category
-        rec.who_acts = rec.who_acts or info.who_acts
-    return rec
 
 
 def records_from_json(data: bytes, origin: str | None = None, provider: str | None = None) -> list[Record]:

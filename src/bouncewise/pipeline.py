@@ -37,14 +37,15 @@ from bouncewise.record import (
     Record,
 )
 
-# Kinds that are not failures; output only when asked for (see ``resolve_include``).
+# Kinds that are not failures. All are output by default, so that every message yields a
+# record; ``include`` narrows them (see ``resolve_include``).
 OPTIONAL_KINDS = (DELIVERED, VACATION, FEEDBACK)
-DEFAULT_INCLUDE = frozenset({FEEDBACK})
+DEFAULT_INCLUDE = frozenset(OPTIONAL_KINDS)
 _KIND_OF_REASON = {"delivered": DELIVERED, "vacation": VACATION, "feedback": FEEDBACK}
 
 
 def resolve_include(include: str | Iterable[str] | None) -> frozenset[str]:
-    """The optional kinds to output. None -> the default (feedback); "all" -> all of them;
+    """The optional kinds to output. None or "all" -> all of them; "none" -> none;
     else names from OPTIONAL_KINDS, as an iterable or a comma-separated string.
     Bounce, delayed, not-a-bounce and error records are always output."""
     if include is None:
@@ -471,7 +472,6 @@ def _reason_info(name: str | None) -> Any:
 
 
 def _records(raw: RawMessage, msg: Message, blocks: list[Block], engine: str) -> list[Record]:
-    from bouncewise import reasons
     from bouncewise.formats._util import header, original_message
 
     original = original_message(msg)
@@ -481,86 +481,110 @@ def _records(raw: RawMessage, msg: Message, blocks: list[Block], engine: str) ->
         subject = header(original, "Subject")[:500] or None
         messageid = _msgid(header(original, "Message-ID"))
     timestamp = _iso_date(header(msg, "Date"))
-    diagnose = _diagnoser()
     out: list[Record] = []
     for b in blocks:
-        rec = Record(
-            kind=BOUNCE,
-            file=raw.file,
-            index=raw.index,
-            recipient=b.recipient,
-            original_recipient=b.original_recipient,
-            status=b.status,
-            replycode=b.replycode,
-            action=b.action,
-            diagnosticcode=b.diagnosis or None,
-            smtpcommand=b.command,
-            rhost=b.rhost,
-            lhost=b.lhost,
-            addresser=addresser,
-            subject=subject,
-            messageid=messageid,
-            timestamp=timestamp,
-            engine=engine,
-            feedbacktype=b.feedbacktype,
-            provider=b.provider,
+        rec = record_from_block(
+            b, file=raw.file, index=raw.index, engine=engine,
+            addresser=addresser, subject=subject, messageid=messageid, timestamp=timestamp,
         )
-        diag = None
-        success = b.action in ("delivered", "relayed", "expanded") or (b.status or "").startswith("2.")
-        if diagnose is not None and not success and b.reason not in ("delivered", "vacation", "feedback"):
-            try:
-                diag = diagnose(
-                    b.diagnosis or "",
-                    status=b.status,
-                    replycode=b.replycode,
-                    command=b.command,
-                    rhost=b.rhost,
-                    vendor=b.provider,
-                    context="bounce",
-                    action=b.action,
-                )
-            except Exception:
-                diag = None
-        if diag is not None:
-            rec.reason = getattr(diag, "reason", None)
-            rec.hardbounce = bool(getattr(diag, "hardbounce", False))
-            rec.status = rec.status or getattr(diag, "status", None)
-            rec.replycode = rec.replycode or getattr(diag, "replycode", None)
-            rec.smtpcommand = rec.smtpcommand or getattr(diag, "command", None)
-            rec.provider = rec.provider or getattr(diag, "provider", None)
-            rec.retry = getattr(diag, "retry", None)
-            rec.category = getattr(diag, "category", None)
-            rec.who_acts = getattr(diag, "who_acts", None)
-            rec.explanation = getattr(diag, "explanation", None)
-            rec.advice = list(getattr(diag, "advice", None) or [])
-            rec.evidence = [dict(e) if isinstance(e, dict) else _as_dict(e) for e in (getattr(diag, "evidence", None) or [])]
-            rec.confidence = getattr(diag, "confidence", None)
-        if not b.reason and (b.action in ("delivered", "relayed", "expanded") or (rec.status or "").startswith("2.")):
-            b.reason = "delivered"  # a success notice, whatever decoder read it
-        if b.reason:
-            rec.reason = b.reason
-            rec.hardbounce = reasons.is_hardbounce(b.reason, rec.status, rec.replycode, action=b.action)
-        rec.kind = _KIND_OF_REASON.get(rec.reason or "", BOUNCE)
-        if rec.kind == BOUNCE and b.action == "delayed":
-            rec.kind = DELAYED
-            rec.hardbounce = False
-            if not rec.reason or rec.reason == "undefined":
-                rec.reason = "expired"
-        if rec.kind == BOUNCE and not rec.reason:
-            rec.reason = "undefined"
         if rec.kind == VACATION and not rec.addresser:
             rec.addresser = _address(header(msg, "To"))
-        info = _reason_info(rec.reason)
-        if info is not None:
-            if rec.explanation is None or b.reason:
-                rec.explanation = info.summary
-            rec.retry = rec.retry if (rec.retry and not b.reason) else info.retry
-            rec.category = rec.category if (rec.category and not b.reason) else info.category
-            rec.who_acts = rec.who_acts if (rec.who_acts and not b.reason) else info.who_acts
-        if rec.kind == DELAYED:
-            rec.retry = "later"
         out.append(rec)
     return out
+
+
+def record_from_block(
+    b: Block,
+    *,
+    file: str | None,
+    index: int | None,
+    engine: str,
+    addresser: str | None = None,
+    subject: str | None = None,
+    messageid: str | None = None,
+    timestamp: str | None = None,
+) -> Record:
+    """One Record from a decoder's Block: the diagnosis engine decides the reason from the
+    block's text and codes (in bounce context), unless the format itself stated it.
+    Bounce messages and ESP events both go through here, so they are judged alike."""
+    from bouncewise import reasons
+
+    rec = Record(
+        kind=BOUNCE,
+        file=file,
+        index=index,
+        recipient=b.recipient,
+        original_recipient=b.original_recipient,
+        status=b.status,
+        replycode=b.replycode,
+        action=b.action,
+        diagnosticcode=b.diagnosis or None,
+        smtpcommand=b.command,
+        rhost=b.rhost,
+        lhost=b.lhost,
+        addresser=addresser,
+        subject=subject,
+        messageid=messageid,
+        timestamp=timestamp,
+        engine=engine,
+        feedbacktype=b.feedbacktype,
+        provider=b.provider,
+    )
+    diagnose = _diagnoser()
+    diag = None
+    success = b.action in ("delivered", "relayed", "expanded") or (b.status or "").startswith("2.")
+    if diagnose is not None and not success and b.reason not in ("delivered", "vacation", "feedback"):
+        try:
+            diag = diagnose(
+                b.diagnosis or "",
+                status=b.status,
+                replycode=b.replycode,
+                command=b.command,
+                rhost=b.rhost,
+                vendor=b.provider,
+                context="bounce",
+                action=b.action,
+            )
+        except Exception:  # a failing diagnosis must not lose the recipient
+            diag = None
+    if diag is not None:
+        rec.reason = diag.reason
+        rec.hardbounce = bool(diag.hardbounce)
+        rec.status = rec.status or diag.status
+        rec.replycode = rec.replycode or diag.replycode
+        rec.smtpcommand = rec.smtpcommand or diag.command
+        rec.provider = rec.provider or diag.provider
+        rec.retry = diag.retry
+        rec.category = diag.category
+        rec.who_acts = diag.who_acts
+        rec.explanation = diag.explanation
+        rec.advice = list(diag.advice or [])
+        rec.evidence = [dict(e) if isinstance(e, dict) else _as_dict(e) for e in (diag.evidence or [])]
+        rec.confidence = diag.confidence
+    reason = b.reason
+    if not reason and success:
+        reason = "delivered"  # a success notice, whatever decoder read it
+    if reason:
+        rec.reason = reason
+        rec.hardbounce = reasons.is_hardbounce(reason, rec.status, rec.replycode, action=b.action)
+    rec.kind = _KIND_OF_REASON.get(rec.reason or "", BOUNCE)
+    if rec.kind == BOUNCE and b.action == "delayed":
+        rec.kind = DELAYED
+        rec.hardbounce = False
+        if not rec.reason or rec.reason == "undefined":
+            rec.reason = "expired"
+    if rec.kind == BOUNCE and not rec.reason:
+        rec.reason = "undefined"
+    info = _reason_info(rec.reason)
+    if info is not None:
+        if rec.explanation is None or reason:
+            rec.explanation = info.summary
+        rec.retry = rec.retry if (rec.retry and not reason) else info.retry
+        rec.category = rec.category if (rec.category and not reason) else info.category
+        rec.who_acts = rec.who_acts if (rec.who_acts and not reason) else info.who_acts
+    if rec.kind == DELAYED:
+        rec.retry = "later"
+    return rec
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:

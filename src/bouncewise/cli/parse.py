@@ -47,7 +47,7 @@ _D = Limits()
     "--include",
     default=None,
     metavar="KINDS",
-    help="Also output these kinds: delivered,vacation,feedback (or all, none). Default: feedback.",
+    help="Which non-failure kinds to output: delivered,vacation,feedback, all or none. Default: all.",
 )
 @click.option("--max-size", type=_Size(), default=_D.max_bytes, show_default=True, help="Largest message (bytes; K/M/G suffixes).")
 @click.option("--max-depth", type=click.IntRange(1, 10000), default=_D.max_depth, show_default=True, help="Deepest MIME nesting.")
@@ -83,14 +83,15 @@ def parse(
     \b
     One record per bounced recipient (kind bounce or delayed); a message that is not a
     bounce gives one not-a-bounce record, one that cannot be read one error record.
-    Success notices, auto-replies and complaint reports are output when --include
-    names them (feedback by default). A summary goes to stderr.
+    Success notices, auto-replies and complaint reports give delivered, vacation and
+    feedback records; --include narrows which of these are output (all by default;
+    --include none for failures only). A summary goes to stderr.
 
     \b
     Examples:
       bouncewise parse bounce.eml
       bouncewise parse ~/Maildir --format csv > bounces.csv
-      zcat archive.mbox.gz | bouncewise parse - --include all
+      zcat archive.mbox.gz | bouncewise parse - --include none
       bouncewise parse /var/mail/bounces --jobs 4 --format json
 
     Exit status: 0 all messages read, 1 some could not be read, 2 usage error.
