@@ -907,8 +907,10 @@ def _outcome(
         parts = [special["explanation"]]
     elif entry is not None:
         summary = getattr(entry, "summary", None)
-        if summary:
-            parts.append(f"Code {code}: {summary}")
+        if summary and getattr(entry, "reason", None) == reason:
+            parts = [summary]  # the code says the same as the reason, more precisely
+        elif summary:
+            parts.append(f"The code {code} on its own means: {summary}")
     if kind == "unreadable":
         parts = ["The input could not be read as a reply: it is empty or not text."]
     advice: list[str] = []
