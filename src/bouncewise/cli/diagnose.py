@@ -11,6 +11,12 @@ import click
 MAX_INPUT_LINE = 1_000_000  # characters of one stdin line that are read; the rest is skipped
 
 
+_STAGES = {
+    "CONN": "connection (greeting)", "EHLO": "EHLO", "HELO": "HELO", "MAIL": "MAIL FROM",
+    "RCPT": "RCPT TO", "DATA": "DATA", ".": "end of data (after the message was sent)",
+}
+
+
 def _json(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
@@ -26,7 +32,7 @@ def _show(d: Any) -> None:
     table = Table(show_header=False, box=None, pad_edge=False)
     for label, value in (
         ("reply code", d.replycode), ("status", d.status), ("decided by", d.decided_by),
-        ("confidence", f"{d.confidence:.2f}"), ("SMTP stage", d.command), ("recipient", d.recipient),
+        ("confidence", f"{d.confidence:.2f}"), ("SMTP stage", _STAGES.get(d.command or "", d.command)), ("recipient", d.recipient),
         ("remote host", d.rhost), ("remote IP", d.rip), ("provider", d.provider),
         ("category", d.category), ("who acts", d.who_acts),
     ):
