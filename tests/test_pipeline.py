@@ -226,3 +226,89 @@ def test_cli_jobs_same_output():
     a = run([str(FIX), "--include", "all", "-q"]).stdout
     b = run([str(FIX), "--include", "all", "-q", "--jobs", "2"]).stdout
     assert a == b
+
+
+# -- the parsed-data cache of bouncewise._data ------------------------------------------
+
+
+@pytest.fixture
+def data_pkg(tmp_path, monkeypatch):
+    """A stand-in package folder with one TOML data file, and a user cache folder."""
+    from bouncewise import _data
+
+    pkg = tmp_path / "pkg"
+    (pkg / "formats" / "data").mkdir(parents=True)
+    (pkg / "formats" / "data" / "t.toml").write_text('[meta]\nsource = "test"\n[t]\nvalue = "one"\nn = [1, 2.5, true]\n')
+    monkeypatch.setattr(_data, "_PKG", str(pkg))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("BOUNCEWISE_NO_DATA_CACHE", raising=False)
+    return pkg
+
+
+def _load(relpath: str = "formats/data/t.toml"):
+    from bouncewise import _data
+
+    return _data.load_toml.__wrapped__(relpath)  # past the per-process memo
+
+
+def test_data_cache_is_written_then_used(data_pkg, monkeypatch):
+    import tomllib
+
+    first = _load()
+    assert first == {"meta": {"source": "test"}, "t": {"value": "one", "n": [1, 2.5, True]}}
+    assert list((data_pkg / "__pycache__").glob("data-formats-data-t.toml.*.marshal"))
+
+    def no_parse(*a, **k):
+        raise AssertionError("parsed although the cache is valid")
+
+    monkeypatch.setattr(tomllib, "loads", no_parse)
+    assert _load() == first
+
+
+def test_stale_data_cache_is_never_used(data_pkg):
+    import os
+
+    f = data_pkg / "formats" / "data" / "t.toml"
+    assert _load()["t"]["value"] == "one"
+    st = f.stat()
+    # same size, same modification time: only the bytes tell the change
+    f.write_text(f.read_text().replace('"one"', '"two"'))
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _load()["t"]["value"] == "two"
+    assert _load()["t"]["value"] == "two"  # and the cache now holds the new content
+
+
+def test_damaged_data_cache_is_ignored(data_pkg):
+    _load()
+    for c in (data_pkg / "__pycache__").glob("data-*.marshal"):
+        c.write_bytes(b"\x00garbage")
+    assert _load()["t"]["value"] == "one"
+
+
+def test_data_cache_falls_back_to_user_cache_then_to_none(data_pkg, tmp_path):
+    (data_pkg / "__pycache__").write_text("a file where the folder would be: not writable")
+    assert _load()["t"]["value"] == "one"
+    assert list((tmp_path / "xdg" / "bouncewise").glob("data-*.marshal"))
+    # neither place can be written: parsed every time, still right
+    for c in (tmp_path / "xdg" / "bouncewise").iterdir():
+        c.unlink()
+    (tmp_path / "xdg" / "bouncewise").rmdir()
+    (tmp_path / "xdg" / "bouncewise").write_text("not a folder")
+    assert _load()["t"]["value"] == "one"
+
+
+def test_data_cache_can_be_turned_off(data_pkg, monkeypatch):
+    monkeypatch.setenv("BOUNCEWISE_NO_DATA_CACHE", "1")
+    assert _load()["t"]["value"] == "one"
+    assert not (data_pkg / "__pycache__").exists()
+
+
+def test_data_cache_gives_what_tomllib_gives_for_every_data_file():
+    import tomllib
+
+    from bouncewise import _data
+
+    for rel in _data.all_toml_files():
+        assert _data.load_toml.__wrapped__(rel) == _data.parse_toml(rel), rel
+        with open(_data._path(rel), "rb") as fh:
+            assert _data.parse_toml(rel) == tomllib.load(fh)

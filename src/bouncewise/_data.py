@@ -1,31 +1,175 @@
-"""Loading the package's data files: once, on first use, from inside the package."""
+"""Loading the package's data files: once, on first use, from inside the package.
+
+Parsing TOML with tomllib (pure Python) costs a few milliseconds per file in every
+process, so ``load_toml`` keeps the parsed content in a cache file (``marshal`` format),
+one per data file, tagged with the SHA-256 of the TOML bytes it was made from. A cache is
+used only when that hash equals the hash of the data file's current bytes, so an edited
+data file is always parsed again (never a stale table). Where the cache lives:
+
+1. the package's own ``__pycache__`` folder (next to Python's byte-code caches), when it
+   can be written - a checkout, or an install made by the user running it;
+2. otherwise ``$XDG_CACHE_HOME/bouncewise`` (``~/.cache/bouncewise`` by default);
+3. when neither can be written (a read-only install, no home), nothing is cached and
+   the TOML is parsed each time.
+
+``BOUNCEWISE_NO_DATA_CACHE=1`` turns the cache off. ``python -m bouncewise._data``
+builds the caches of every data file (e.g. at build or install time).
+"""
 
 from __future__ import annotations
 
 import json
-import tomllib
+import os
+import sys
 from functools import cache
-from importlib import resources
 from typing import Any
+
+# The package folder. A plain path (importlib.resources costs milliseconds to import):
+# bouncewise is always installed as files, never zipped.
+_PKG = os.path.dirname(os.path.abspath(__file__))
+_FORMAT = 1  # bump when the layout of a cache file changes
+_TAG = f"{sys.implementation.cache_tag or 'py'}-data{_FORMAT}"
+
+
+def _path(relpath: str) -> str:
+    return os.path.join(_PKG, *relpath.split("/"))
+
+
+def cache_dirs() -> list[str]:
+    """Folders where data caches are looked for (first is preferred for writing)."""
+    if os.environ.get("BOUNCEWISE_NO_DATA_CACHE", "").strip() not in ("", "0"):
+        return []
+    dirs = [os.path.join(_PKG, "__pycache__")]
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    if not base or not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        base = os.path.join(home, ".cache") if home and home != "~" else ""
+    if base:
+        dirs.append(os.path.join(base, "bouncewise"))
+    return dirs
+
+
+def _cache_name(relpath: str) -> str:
+    return "data-" + relpath.replace("/", "-").replace("\\", "-") + f".{_TAG}.marshal"
+
+
+def _digest(raw: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _read_cache(relpath: str, digest: str, dirs: list[str]) -> Any:
+    """The cached content for these exact source bytes, or None."""
+    import marshal
+
+    name = _cache_name(relpath)
+    for folder in dirs:
+        try:
+            with open(os.path.join(folder, name), "rb") as fh:
+                entry = marshal.loads(fh.read())
+        except (OSError, EOFError, ValueError, TypeError):
+            continue
+        if type(entry) is tuple and len(entry) == 3 and entry[0] == _FORMAT and entry[1] == digest and type(entry[2]) is dict:
+            return entry[2]
+    return None
+
+
+def _write_cache(relpath: str, digest: str, data: dict[str, Any], dirs: list[str]) -> str | None:
+    """Store the cache in the first folder that can take it (atomically); the path, or None."""
+    import marshal
+
+    try:
+        blob = marshal.dumps((_FORMAT, digest, data))
+    except ValueError:  # a value marshal cannot store (a TOML date): no cache for this file
+        return None
+    name = _cache_name(relpath)
+    for folder in dirs:
+        target = os.path.join(folder, name)
+        tmp = f"{target}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(folder, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, target)
+            return target
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return None
+
+
+def parse_toml(relpath: str) -> dict[str, Any]:
+    """``bouncewise/<relpath>`` parsed by tomllib (no cache)."""
+    import tomllib
+
+    with open(_path(relpath), "rb") as fh:
+        return tomllib.load(fh)
 
 
 @cache
 def load_toml(relpath: str) -> dict[str, Any]:
-    """Load ``bouncewise/<relpath>`` (TOML) once; callers must not mutate the result."""
-    ref = resources.files("bouncewise").joinpath(relpath)
-    with ref.open("rb") as fh:
-        return tomllib.load(fh)
+    """Load ``bouncewise/<relpath>`` (TOML) once; callers must not mutate the result.
+    Served from a cache made from the same bytes when there is one (see above)."""
+    with open(_path(relpath), "rb") as fh:
+        raw = fh.read()
+    dirs = cache_dirs()
+    if not dirs:
+        import tomllib
+
+        return tomllib.loads(raw.decode("utf-8"))
+    digest = _digest(raw)
+    data = _read_cache(relpath, digest, dirs)
+    if data is None:
+        import tomllib
+
+        data = tomllib.loads(raw.decode("utf-8"))
+        _write_cache(relpath, digest, data, dirs)
+    return data
 
 
 @cache
 def load_json(relpath: str) -> Any:
     """Load ``bouncewise/<relpath>`` (JSON) once; callers must not mutate the result."""
-    ref = resources.files("bouncewise").joinpath(relpath)
-    with ref.open("rb") as fh:
+    with open(_path(relpath), "rb") as fh:
         return json.load(fh)
 
 
 def data_files(reldir: str, suffix: str = ".toml") -> list[str]:
     """Relative paths of the data files in a package folder, sorted (for tests and tools)."""
-    base = resources.files("bouncewise").joinpath(reldir)
-    return sorted(f"{reldir}/{p.name}" for p in base.iterdir() if p.name.endswith(suffix))
+    return sorted(f"{reldir}/{name}" for name in os.listdir(_path(reldir)) if name.endswith(suffix))
+
+
+def all_toml_files() -> list[str]:
+    """Every TOML data file of the package (relative paths, sorted)."""
+    out: list[str] = []
+    for root, dirs, files in os.walk(_PKG):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        rel = os.path.relpath(root, _PKG).replace(os.sep, "/")
+        out.extend(name if rel == "." else f"{rel}/{name}" for name in files if name.endswith(".toml"))
+    return sorted(out)
+
+
+def build_caches() -> list[str]:
+    """Write the cache of every TOML data file (build or install time); the paths written."""
+    written: list[str] = []
+    dirs = cache_dirs()
+    for rel in all_toml_files():
+        with open(_path(rel), "rb") as fh:
+            raw = fh.read()
+        digest = _digest(raw)
+        if _read_cache(rel, digest, dirs) is not None:
+            continue
+        import tomllib
+
+        target = _write_cache(rel, digest, tomllib.loads(raw.decode("utf-8")), dirs)
+        if target:
+            written.append(target)
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover - a build step
+    for path in build_caches():
+        print(path)

@@ -287,6 +287,7 @@ class IndexedMessage(Message):
         self.__dict__.pop("_bw_lower", None)
         self.__dict__.pop("_bw_ctype", None)
         self.__dict__.pop("_bw_params", None)
+        self.__dict__.pop("_bw_text", None)
 
     def __setitem__(self, name: str, val: Any) -> None:
         super().__setitem__(name, val)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import fields
+from operator import attrgetter
 from typing import Any, TextIO
 
 from bouncewise.record import Record
@@ -64,10 +66,27 @@ class Writer:
         self.out.flush()
 
 
+_FIELDS = tuple(f.name for f in fields(Record))
+_values = attrgetter(*_FIELDS)
+# One encoder for every line (json.dumps with options builds a new one per call); no
+# circularity check on the quick path: a record's values are plain data.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def ndjson_line(record: Record) -> str:
+    """The record as one compact JSON object (no line break): what
+    ``json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":"))`` gives,
+    encoded from the field values directly (to_dict's copy only matters for values JSON
+    cannot take, which then go through it)."""
+    try:
+        return _encode(dict(zip(_FIELDS, _values(record), strict=True)))
+    except (TypeError, ValueError, RecursionError):
+        return json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
 class NdjsonWriter(Writer):
     def write(self, record: Record) -> None:
-        self.out.write(json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")))
-        self.out.write("\n")
+        self.out.write(ndjson_line(record) + "\n")
         self.count += 1
 
 

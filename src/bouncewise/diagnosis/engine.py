@@ -33,9 +33,9 @@ from bouncewise.diagnosis.tables import (
     fold,
     literal_starts,
     needs_beyond_starts,
-    normalise,
     quick_search,
     tables,
+    words_of,
 )
 
 MAX_MATCH = 8192  # characters of the text that are read for matching
@@ -69,6 +69,7 @@ RCPT_RE = re.compile(r"RCPT TO:\s?<([^<>\s@]{1,200}@[^<>\s]{1,255})>", re.I)
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]"  # a character of an address's local part
 ADDR_RE = re.compile(r"<?(" + _LOCAL + r"{1,128}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63})>?")
 _LOCAL_RUN = re.compile(_LOCAL + "*")
+_LOCAL_CHARS = "".join(c for c in map(chr, range(128)) if _LOCAL_RUN.fullmatch(c))  # (the same set)
 RETRY_RE = re.compile(
     r"(?:try again|retry|come back|wait)[^0-9.;]{0,24}?(\d{1,6})\s?(seconds?|secs?|s\b|minutes?|mins?|hours?|hrs?|h\b)",
     re.I,
@@ -216,6 +217,7 @@ _COMMANDS_LOW = tuple(
     (fast, needs_beyond_starts(fast.pattern), literal_starts(fast.pattern), name) if fast is not None else (None, (), (), name)
     for fast, name in ((_caseless(rx), name) for rx, name in _COMMANDS)
 )
+_COMMANDS_BOTH = tuple((*fast, rx) for fast, (rx, _) in zip(_COMMANDS_LOW, _COMMANDS, strict=True))
 _RCPT_LOW = _caseless(re.compile(RCPT_RE.pattern.replace("RCPT TO", "rcpt to"), RCPT_RE.flags))
 _RETRY_LOW = _caseless(RETRY_RE)
 
@@ -227,7 +229,7 @@ def find_command(text: str, low: str | None = None) -> str | None:
     if not _COMMAND_NEEDLES.any(low):
         return None
     if text.isascii():  # one pass of substring tests, a regex only where one can match
-        for (fast, needs, starts, name), (rx, _) in zip(_COMMANDS_LOW, _COMMANDS, strict=True):
+        for fast, needs, starts, name, rx in _COMMANDS_BOTH:
             if fast is None:
                 if rx.search(text):
                     return name
@@ -281,7 +283,11 @@ def find_recipient(text: str, command: str | None, low: str | None = None) -> st
     # look-arounds, so pos/endpos act as slicing). No match can start before the run of
     # local-part characters that ends at the first "@" (less one for a "<"): start there.
     a = at - start
-    run = _LOCAL_RUN.match(text[at - 1 : start - 1 if start else None : -1]).end() if a else 0  # type: ignore[union-attr]
+    if a:
+        before = text[start:at]
+        run = a - len(before.rstrip(_LOCAL_CHARS))  # the run of local-part characters before "@"
+    else:
+        run = 0
     m = ADDR_RE.search(text, start + max(0, a - run - 1), at + 320)
     return m.group(1).strip(".") if m else None
 
@@ -572,8 +578,8 @@ def _diagnose(
 
     tb = tables()
     folded = fold(t) if not t.isascii() else None
-    padded, words = normalise(CODES_RE.sub(" ", t))
-    ranks = tb.index.find(padded, words, folded)
+    words = words_of(CODES_RE.sub(" ", t))
+    ranks = tb.index.find_words(words, folded)
 
     # Providers: from rhost, vendor, and markers in the text.
     providers: list[str] = []
@@ -618,10 +624,15 @@ def _diagnose(
         has_words, kind, vendor, permanent,
     )  # fmt: skip
     evidence += [{"rule": rule, "matched": matched, "source": source} for rule, matched, source in more]
-    special = tb.index.phrases[special_rank].extra if special_rank >= 0 else None
+    if special_rank >= 0:
+        retry_after = _retry_after(t, tb.index.phrases[special_rank].extra, low)
+    elif "again" in low or "retry" in low or "come back" in low or "wait" in low:  # (_retry_after's test)
+        retry_after = _retry_after(t, None, low)
+    else:
+        retry_after = None
     return Diagnosis(
         kept, replycode, status, decided_by, cmd, recipient, rhost, rip, provider, reason, hardbounce, retry,
-        _retry_after(t, special, low), category, who_acts, explanation, list(advice), evidence, confidence, kind,
+        retry_after, category, who_acts, explanation, list(advice), evidence, confidence, kind,
     )
 
 

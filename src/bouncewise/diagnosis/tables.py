@@ -44,11 +44,15 @@ _ASCII_WORDS = bytes(
 
 def normalise(text: str) -> tuple[str, list[str]]:
     """The padded word string used for matching, and its words."""
-    if text.isascii():  # the same words as below, by a byte table (several times faster)
-        words = text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
-    else:
-        words = WORD_RE.findall(fold(text))
+    words = words_of(text)
     return " " + " ".join(words) + " ", words
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text`` as normalise() gives them (without building the padded string)."""
+    if text.isascii():  # the same words as below, by a byte table (several times faster)
+        return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
+    return WORD_RE.findall(fold(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +176,17 @@ class Index:
                 self._memo.clear()
             self._memo[key] = found
         return found
+
+    def find_words(self, words: list[str], folded: str | None) -> tuple[int, ...]:
+        """find() for the words of a text (words_of), the padded string built only when the
+        memo does not know the word sequence: the same answer as find(*normalise(text), folded)."""
+        if folded is None and len(words) <= 160:
+            vocab = self._vocab
+            if vocab:
+                found = self._memo.get(tuple(map(vocab.get, words)))
+                if found is not None:
+                    return found
+        return self.find(" " + " ".join(words) + " ", words, folded)
 
     def search_ranks(self, padded: str, words: list[str], folded: str | None) -> tuple[int, ...]:
         """What search() finds, as ranks (positions in ``phrases``): a hashable answer that
@@ -405,22 +420,35 @@ def char_gate(needs: tuple[tuple[str, ...], ...], starts: tuple[str, ...]) -> fr
 
 
 class Needles:
-    """A fixed list of strings looked for in a text, each behind a one-character test: a string
-    is only searched for when its rarest character (``_gate_char``) is in the text. Same
-    answers as testing every string, in fewer steps when most are absent."""
+    """A fixed list of strings looked for in a text. A string whose rarest character
+    (``_gate_char``) is unlikely in a reply (a rare mark, or one of the letters z q j x k v)
+    is only searched for when that character is in the text; any other string is searched for
+    directly (a test of a common character costs as much as the search itself). Same answers
+    as testing every string, in fewer steps when most are absent."""
 
-    __slots__ = ("strings", "groups")
+    __slots__ = ("strings", "groups", "plain", "plain_strings")
 
     def __init__(self, strings: Any) -> None:
         self.strings: tuple[str, ...] = tuple(strings)
         groups: dict[str, list[tuple[int, str]]] = {}
+        plain: list[tuple[int, str]] = []
         for i, s in enumerate(self.strings):
-            groups.setdefault(_gate_char(s), []).append((i, s))
+            c = _gate_char(s)
+            if c and (_char_rank(c) < 2 or 4 <= _char_rank(c) < 10):  # worth a test of its own
+                groups.setdefault(c, []).append((i, s))
+            else:
+                plain.append((i, s))
         self.groups = tuple((c, tuple(items)) for c, items in groups.items())
+        self.plain = tuple(plain)  # (position in strings, string), in list order
+        self.plain_strings = tuple(s for _, s in plain)
 
     def first(self, text: str) -> str | None:
         """The first of the strings (in list order) that ``text`` contains, else None."""
         best = -1
+        for i, s in self.plain:  # (in list order: the first found is the first of them)
+            if s in text:
+                best = i
+                break
         for c, items in self.groups:
             if c in text:
                 for i, s in items:
@@ -430,6 +458,9 @@ class Needles:
 
     def any(self, text: str) -> bool:
         """Whether ``text`` contains one of the strings."""
+        for s in self.plain_strings:
+            if s in text:
+                return True
         for c, items in self.groups:
             if c in text:
                 for _, s in items:

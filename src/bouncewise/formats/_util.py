@@ -105,7 +105,19 @@ def _raw_value(msg: Message, name: str) -> str | None:
 
 
 def part_text(part: Message) -> str:
-    """The decoded text of one non-multipart part (transfer-encoding and charset undone)."""
+    """The decoded text of one non-multipart part (transfer-encoding and charset undone).
+    Kept per part of a bouncewise IndexedMessage (decoders ask for the same part's text
+    several times) while its payload is the same object and its headers unchanged."""
+    hit = part.__dict__.get("_bw_text")
+    if hit is not None and hit[0] is part._payload:
+        return hit[1]
+    text = _part_text(part)
+    if hasattr(part, "_changed"):  # an IndexedMessage: a header change drops the cache
+        part.__dict__["_bw_text"] = (part._payload, text)
+    return text
+
+
+def _part_text(part: Message) -> str:
     try:
         payload = part.get_payload(decode=True)
     except Exception:
