@@ -209,12 +209,13 @@ def test_needles_agree_with_testing_every_string() -> None:
 
     rnd = random.Random(8)
     lists = [("to=", "status=", " ** ", " == ", " => ", " -> "), ("b", "ab", "zz#", ""), engine._COMMAND_NEEDLES.strings,
-             engine._queue_expiry().strings]
+             engine._queue_expiry().strings, ("q'#", 'k"\\', "x\n-", "{t}"), ()]
     for strings in lists:
         nd = Needles(strings)
-        for text in _texts(300) + ["".join(rnd.choice("ab#z =>*-") for _ in range(8)) for _ in range(2000)]:
+        for text in _texts(300) + ["".join(rnd.choice("ab#z =>*-q'k\"\\x\n{t}") for _ in range(8)) for _ in range(2000)]:
             low = text.lower()
             assert nd.any(low) == any(s in low for s in strings)
+            assert nd.any_loop(low) == any(s in low for s in strings)
             assert nd.first(low) == next((s for s in strings if s in low), None)
 
 
@@ -223,3 +224,68 @@ def test_literal_starts_reach_past_alternations() -> None:
     assert literal_starts(r"(?:ab|cd)?ef") == ()
     assert literal_starts(r"(?:|a)b") == ()
     assert literal_starts(r"in reply to (?:ehlo|helo)") == ("in reply to ehlo", "in reply to helo")
+
+
+def test_find_words_equals_find_on_the_padded_string() -> None:
+    from bouncewise.diagnosis.tables import words_of
+
+    index = tables().index
+    for t in _texts(400):
+        cut = engine.CODES_RE.sub(" ", t)
+        folded = fold(cut) if not cut.isascii() else None
+        padded, words = normalise(cut)
+        assert words_of(cut) == words
+        assert index.find_words(words, folded) == index.search_ranks(padded, words, folded), t
+
+
+def test_recipient_local_run_equals_the_regex_run() -> None:
+    rnd = random.Random(12)
+    for _ in range(3000):
+        text = "".join(rnd.choice("ab.<>@ _-+é'\"x1") for _ in range(rnd.randrange(1, 40)))
+        at = text.find("@")
+        if at <= 0:
+            continue
+        before = text[max(0, at - 130) : at]
+        assert len(before) - len(before.rstrip(engine._LOCAL_CHARS)) == engine._LOCAL_RUN.match(before[::-1]).end()
+
+
+def _find_codes_plain(text: str) -> tuple[str | None, str | None]:
+    """find_codes as first written: every search from the start of the text."""
+    if "." in text:
+        m = engine._first(engine._PAIR_FAST, text)
+        if m:
+            return m.group(1), m.group(2)
+    r = engine.REPLY_RE.search(text)
+    s = engine._first(engine._STATUS_FAST, text) if "." in text else None
+    return (r.group(1) if r else None), (s.group(0) if s else None)
+
+
+def test_find_codes_equals_searching_from_the_start() -> None:
+    rnd = random.Random(21)
+    bits = ["5", "4", "2", "0", "1", ".", ".", "-", "#", " ", "a", "_", "550", "5.1.1", "4.2.2", "x5", "9"]
+    texts = _texts(300) + ["".join(rnd.choice(bits) for _ in range(rnd.randrange(1, 30))) for _ in range(20000)]
+    texts += ["1.5.1.1 550 5.1.1", "5.1.5.2.3", "a5.1.1 550-5.1.1", "550 #5.1.1.2 450 4.2.2", "x.5.1.1 5.1.1"]
+    for text in texts:
+        assert engine.find_codes(text) == _find_codes_plain(text), text
+        d = engine._STATUS_DOT.search(text)
+        s = engine._STATUS_FAST.search(text)
+        assert (d.start() - 1 if d else None) == (s.start() if s else None), text
+
+
+def test_strip_codes_equals_the_codes_substitution() -> None:
+    rnd = random.Random(22)
+    bits = ["5", "4", "2", "0", "1", ".", "-", "#", " ", "a", "_", "550", "550-", "5.1.1", "4.2.2", "x5", "9", "-"]
+    texts = _texts(300) + ["".join(rnd.choice(bits) for _ in range(rnd.randrange(1, 30))) for _ in range(20000)]
+    texts += ["550 5.1.1 ok", "550 5.1.1 a 451-x", "550 5.1.1-5.1.2", "550 5.1.1 x5.1.1 -", "a550-b", "550-"]
+    for text in texts:
+        assert engine.strip_codes(text) == engine.CODES_RE.sub(" ", text), text
+
+
+def test_anywhere_gate_never_skips_a_text_maybe_anywhere_lets_through() -> None:
+    tb = tables()
+    rnd = random.Random(23)
+    texts = _texts(300) + ["".join(rnd.choice("ab#_/- x1.é") for _ in range(12)) for _ in range(3000)]
+    for text in texts:
+        low = text.lower()
+        if tb.anywhere_gate is not None and not tb.anywhere_gate(low) and low.isascii():
+            assert not tb.maybe_anywhere(low), text

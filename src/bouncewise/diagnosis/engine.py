@@ -49,6 +49,10 @@ STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)
 # their plain forms match ("\b([245])\.\d{1,3}…", "(?<![\w.#/\[=:-])([245][0-5][0-9])…").
 _STATUS_FAST = re.compile(r"([245])(?<!\w[245])\.\d{1,3}\.\d{1,3}\b")
 _PAIR_FAST = re.compile(r"([245](?<!\w[245])[0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3})\b")
+# _STATUS_FAST's matches, each found at its "." (one character in): "\." first lets `re` jump
+# to the dots, and the two look-behinds test the digit before the dot and the character
+# before that digit, as "([245])(?<!\w[245])" does
+_STATUS_DOT = re.compile(r"\.(?<=[245]\.)(?<!\w[245]\.)\d{1,3}\.\d{1,3}\b")
 # a reply code that is a token of its own: "550 ", "550-", "550:" or at the end
 REPLY_RE = re.compile(r"([245](?<![\w.#/\[=:-][245])[0-5][0-9])(?=[ \t\-:,;)\]'\"]|\.(?!\d)|$)")
 # "550 5.1.1" / "550-5.1.1" / "550 #5.1.1" (a reply code with its enhanced code)
@@ -56,6 +60,26 @@ PAIR_RE = re.compile(r"(?<![\w.])([245][0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3}
 # codes glued into continuation lines, removed before phrase matching
 # (= "\b[245][0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\b[245]\.\d{1,3}\.\d{1,3}\b|\b[245][0-5]\d-")
 CODES_RE = re.compile(r"[245](?<!\w[245])(?:[0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\.\d{1,3}\.\d{1,3}\b|[0-5]\d-)")
+# CODES_RE's third kind ("550-"), found at its "-" (as _STATUS_DOT finds a status at its ".")
+_DASH_CODE = re.compile(r"-(?<=[245][0-5]\d-)(?<!\w[245][0-5]\d-)")
+
+
+def strip_codes(text: str) -> str:
+    """``CODES_RE.sub(" ", text)``, made cheap for the usual reply: codes at the start and none
+    after them. Every match of CODES_RE holds a status-shaped code (a match of _STATUS_FAST,
+    found by _STATUS_DOT) or is "550-" (found by _DASH_CODE), both searched for at their
+    literal "." or "-"; when the text starts with a pair ("550 5.1.1", CODES_RE's first kind)
+    and neither is found after it, the pair is the only match."""
+    m = _PAIR_FAST.match(text)
+    if m is not None:
+        e = m.end()
+        if _STATUS_DOT.search(text, e + 1) is None and _DASH_CODE.search(text, e + 3) is None:
+            return " " + text[e:]
+    elif _STATUS_DOT.search(text) is None and _DASH_CODE.search(text) is None:
+        return text
+    return CODES_RE.sub(" ", text)
+
+
 # "host NAME [IP]", "relay=NAME[IP]", Exim "H=NAME [IP]", "[NAME]" at the end, "Connected to IP"
 # (each alternative starts with a plain character; "h(?<!\wh)ost" = "\bhost")
 HOST_RE = re.compile(
@@ -171,10 +195,11 @@ def _clean(text: str, m: re.Match[str]) -> bool:
     return not (a > 0 and text[a - 1] == ".") and not (text[b : b + 1] == "." and text[b + 1 : b + 2].isdigit())
 
 
-def _first(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
+def _first(rx: re.Pattern[str], text: str, pos: int = 0) -> re.Match[str] | None:
     """The first of the first 22 matches that is _clean (the matches finditer would give:
-    each search starts where the previous match ended; none of these patterns matches "")."""
-    m = rx.search(text)
+    each search starts where the previous match ended; none of these patterns matches "").
+    ``pos``: where to start, when no match can start before it."""
+    m = rx.search(text, pos)
     for _ in range(22):
         if m is None:
             return None
@@ -193,11 +218,21 @@ def find_codes(text: str) -> tuple[str | None, str | None]:
             b = m.end()
             if not (text[b : b + 1] == "." and text[b + 1 : b + 2].isdigit()):
                 return m.groups()  # type: ignore[return-value]
-        m = _first(_PAIR_FAST, text)
-        if m:
-            return m.groups()  # type: ignore[return-value]
+        # Where the first status-shaped code is (found fast: the pattern starts with "."). A
+        # pair holds one (its status part, after " ", "-" or "#"), so no pair starts more than
+        # 5 characters before it, and without one there is neither a pair nor a status.
+        d = _STATUS_DOT.search(text)
+        if d is None:
+            s = None
+        else:
+            p0 = d.start() - 1  # (= _STATUS_FAST.search(text).start())
+            m = _first(_PAIR_FAST, text, max(0, p0 - 5))
+            if m:
+                return m.groups()  # type: ignore[return-value]
+            s = _first(_STATUS_FAST, text, p0)
+    else:
+        s = None
     r = REPLY_RE.search(text)
-    s = _first(_STATUS_FAST, text) if "." in text else None
     return (r.group(1) if r else None), (s.group(0) if s else None)
 
 
@@ -222,6 +257,10 @@ _RCPT_LOW = _caseless(re.compile(RCPT_RE.pattern.replace("RCPT TO", "rcpt to"), 
 _RETRY_LOW = _caseless(RETRY_RE)
 
 
+# each alternative of HOST_RE holds one of these strings
+_HOST_NEEDLES = Needles(("[", "host", "relay=", "H=", "Connected to "))
+
+
 def find_command(text: str, low: str | None = None) -> str | None:
     """The SMTP command the reply answered, when the text says it (``low``: text.lower())."""
     if low is None:
@@ -243,8 +282,7 @@ def find_command(text: str, low: str | None = None) -> str | None:
 
 
 def find_host(text: str) -> tuple[str | None, str | None]:
-    # each alternative of HOST_RE holds one of these strings
-    if "[" not in text and "host" not in text and "relay=" not in text and "H=" not in text and "Connected to " not in text:
+    if not _HOST_NEEDLES.any(text):
         return None, None
     m = HOST_RE.search(text)
     if not m:
@@ -278,17 +316,17 @@ def find_recipient(text: str, command: str | None, low: str | None = None) -> st
                 return m.group(1)
     if command == "MAIL" or (low.find("sender", 0, 200) >= 0 if ascii_text else "sender" in text[:200].lower()):
         return None
-    start = max(0, at - 130)
+    start = at - 130 if at > 130 else 0
     # The window text[start : at + 320], searched in place (ADDR_RE has no anchors or
     # look-arounds, so pos/endpos act as slicing). No match can start before the run of
     # local-part characters that ends at the first "@" (less one for a "<"): start there.
     a = at - start
     if a:
-        before = text[start:at]
-        run = a - len(before.rstrip(_LOCAL_CHARS))  # the run of local-part characters before "@"
+        # the run of local-part characters before "@" is a - len(text[start:at].rstrip(...))
+        pos = start + len(text[start:at].rstrip(_LOCAL_CHARS)) - 1  # (less one for a "<")
+        m = ADDR_RE.search(text, pos if pos > start else start, at + 320)
     else:
-        run = 0
-    m = ADDR_RE.search(text, start + max(0, a - run - 1), at + 320)
+        m = ADDR_RE.search(text, start, at + 320)
     return m.group(1).strip(".") if m else None
 
 
@@ -358,9 +396,14 @@ def _evidence(p: Phrase, source: str = "text") -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _real_replycodes() -> frozenset[str]:
+    global _REAL_REPLYCODES
     from bouncewise._data import load_toml
 
-    return frozenset(load_toml("formats/data/replycodes.toml")["replycodes"]["codes"])
+    _REAL_REPLYCODES = frozenset(load_toml("formats/data/replycodes.toml")["replycodes"]["codes"])
+    return _REAL_REPLYCODES
+
+
+_REAL_REPLYCODES: frozenset[str] | None = None  # (set by _real_replycodes)
 
 
 def usable_replycode(code: str | None, status: str | None = None) -> str | None:
@@ -545,31 +588,37 @@ def _diagnose(
 
     status = _valid_status(status) if status else None
     replycode = _valid_reply(replycode) if replycode else None
-    cmd = (command or "").upper() or None
-    if cmd == "END-OF-DATA":
-        cmd = "."
+    if command:
+        cmd = command.upper() or None
+        if cmd == "END-OF-DATA":
+            cmd = "."
+    else:
+        cmd = None
 
     found_reply, found_status = find_codes(t)
     if status is None and found_status:
         status = found_status
         evidence.append({"rule": "code:status", "matched": found_status, "source": "text"})
     if replycode is None and found_reply:
-        if usable_replycode(found_reply, status):
+        if found_reply in (_REAL_REPLYCODES or _real_replycodes()) and not (
+            status and status[0] != found_reply[0] and status[0] in "245"
+        ):  # (usable_replycode, written out: found_reply has three digits)
             replycode = found_reply
             evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text"})
         else:  # not a code servers send, or its class contradicts the status: not a reply code
             evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text"})
     low = t.lower()
-    if cmd is None:
+    if cmd is None and _COMMAND_NEEDLES.any(low):  # (find_command's own first test)
         cmd = find_command(t, low)
-    host, ip = find_host(t)
+    host, ip = find_host(t) if _HOST_NEEDLES.any(t) else (None, None)  # (find_host's first test)
     rhost = (rhost or host or None) and (rhost or host).lower().rstrip(".")
     rip = rip or ip
     if recipient is None:
         recipient = find_recipient(t, cmd, low)
 
     stripped = t.strip()
-    if not stripped or _is_binary(t[:2048]):
+    # (_is_binary is False for a printable sample without U+FFFD: so is every prefix of such a t)
+    if not stripped or ((not t.isprintable() or "\ufffd" in t) and _is_binary(t[:2048])):
         if not status and not replycode:
             why = "onhold" if stripped else "undefined"
             d = Diagnosis(text=kept, kind="unreadable", reason=why, rhost=rhost, rip=rip, command=cmd)
@@ -578,7 +627,7 @@ def _diagnose(
 
     tb = tables()
     folded = fold(t) if not t.isascii() else None
-    words = words_of(CODES_RE.sub(" ", t))
+    words = words_of(strip_codes(t))
     ranks = tb.index.find_words(words, folded)
 
     # Providers: from rhost, vendor, and markers in the text.
@@ -599,7 +648,9 @@ def _diagnose(
     # decision itself (_decide) sees only these facts, so it can be cached on them.
     code_hit: tuple[str, str, str] | None = None  # (provider id, reason, matched) of a provider's code
     code_providers = providers
-    if tb.anywhere and tb.maybe_anywhere(low):  # (else none of their codes can be in the text)
+    gate = tb.anywhere_gate  # (a test of a few characters, False for most texts)
+    if tb.anywhere and (gate is None or gate(low) or not low.isascii()) and tb.maybe_anywhere(low):
+        # (else none of their codes can be in the text)
         code_providers = providers + [p for p in tb.anywhere if p not in providers]
     for pid in code_providers:
         prov = tb.providers[pid]
@@ -613,7 +664,7 @@ def _diagnose(
     gave_up = _queue_expiry().first(low) if _may_expire(ranks) else None
     x_unix = "x-unix;" in low and t.lstrip().lower().startswith("x-unix;")
     has_words = not all(map(str.isdigit, words))  # (a word that is not a number)
-    verdict = (action or "").strip().lower()
+    verdict = action.strip().lower() if action else ""
     # the text calling the failure permanent counts only without a code and a verdict
     permanent = not (status or replycode) and verdict not in ("failed", "delayed") and _says_permanent(kept)
 
@@ -623,7 +674,7 @@ def _diagnose(
         missing, gave_up, x_unix, _provider_context_found(providers, low) if providers else (),
         has_words, kind, vendor, permanent,
     )  # fmt: skip
-    evidence += [{"rule": rule, "matched": matched, "source": source} for rule, matched, source in more]
+    evidence.extend(map(dict.copy, more))  # (_decide's evidence dicts, each result with its own)
     if special_rank >= 0:
         retry_after = _retry_after(t, tb.index.phrases[special_rank].extra, low)
     elif "again" in low or "retry" in low or "come back" in low or "wait" in low:  # (_retry_after's test)
@@ -687,8 +738,8 @@ def _decide(
 ) -> tuple[Any, ...]:
     """The decision of docs/diagnose.md from the facts of one text, and what follows from it:
     (reason, decided_by, confidence, provider name, rank of the "special" phrase that decided
-    or -1, evidence as ((rule, matched, source), ...), then _outcome's hardbounce, retry,
-    category, who_acts, explanation, advice). A function of its arguments only: the caller
+    or -1, evidence as a tuple of {rule, matched, source} dicts that the caller copies, then
+    _outcome's hardbounce, retry, category, who_acts, explanation, advice). A function of its arguments only: the caller
     reads the text (ranks of the phrases found, a provider's code, "<domain> does not exist",
     queue-expiry words, "X-Unix;", the provider-context strings, whether there are words)."""
     tb = tables()
@@ -815,7 +866,7 @@ def _decide(
         round(max(0.05, min(confidence, 1.0)), 2),
         tb.providers[provider].name if provider else None,
         special_rank,
-        tuple((e["rule"], e["matched"], e["source"]) for e in evidence),
+        tuple(evidence),  # (dicts of strings: the caller gives each result copies)
         *outcome,
     )
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import filterfalse
@@ -426,7 +427,7 @@ class Needles:
     directly (a test of a common character costs as much as the search itself). Same answers
     as testing every string, in fewer steps when most are absent."""
 
-    __slots__ = ("strings", "groups", "plain", "plain_strings")
+    __slots__ = ("strings", "groups", "plain", "plain_strings", "any")
 
     def __init__(self, strings: Any) -> None:
         self.strings: tuple[str, ...] = tuple(strings)
@@ -441,6 +442,14 @@ class Needles:
         self.groups = tuple((c, tuple(items)) for c, items in groups.items())
         self.plain = tuple(plain)  # (position in strings, string), in list order
         self.plain_strings = tuple(s for _, s in plain)
+        # any(): the tests written out as one expression (no loop to run per string; every
+        # string is a repr()'d literal, so the source holds nothing but these tests)
+        terms = [f"{s!r} in t" for s in self.plain_strings]
+        terms += [
+            f"{c!r} in t" if all(s == c for _, s in items) else f"({c!r} in t and ({' or '.join(f'{s!r} in t' for _, s in items)}))"
+            for c, items in self.groups
+        ]
+        self.any: Callable[[str], bool] = eval("lambda t: " + (" or ".join(terms) or "False"))  # noqa: S307
 
     def first(self, text: str) -> str | None:
         """The first of the strings (in list order) that ``text`` contains, else None."""
@@ -456,8 +465,9 @@ class Needles:
                         best = i
         return self.strings[best] if best >= 0 else None
 
-    def any(self, text: str) -> bool:
-        """Whether ``text`` contains one of the strings."""
+    def any_loop(self, text: str) -> bool:
+        """Whether ``text`` contains one of the strings (what ``any(text)`` answers; ``any`` is
+        set per instance in __init__)."""
         for s in self.plain_strings:
             if s in text:
                 return True
@@ -505,6 +515,9 @@ class Tables:
     anywhere_starts: Needles | None = None
     # characters one of which every "anywhere" provider's code contains (None: no such set)
     anywhere_chars: tuple[str, ...] | None = None
+    # Needles(anywhere_chars).any when maybe_anywhere tests those characters, else None: for
+    # ASCII text, False means maybe_anywhere is False (the engine calls it only after this)
+    anywhere_gate: Callable[[str], bool] | None = None
 
     def maybe_anywhere(self, low: str) -> bool:
         """False when no "anywhere" provider's code can be in the lower-cased text ``low``
@@ -594,6 +607,8 @@ def tables() -> Tables:
                     )
                 )
     index.freeze()
+    anywhere_chars = _anywhere_chars([p for p in providers.values() if p.anywhere and p.code_re is not None])
+    anywhere_tests = _anywhere_tests([p for p in providers.values() if p.anywhere and p.code_re is not None])
     codes = load_toml("diagnosis/data/codes.toml")
     adv = load_toml("diagnosis/data/advice.toml")
     return Tables(
@@ -606,10 +621,9 @@ def tables() -> Tables:
         reply_map=dict(codes["replycode"]),
         advice={k: list(v) for k, v in adv["advice"].items()},
         anywhere=[p.id for p in providers.values() if p.anywhere and p.code_re is not None],
-        anywhere_tests=_anywhere_tests(
-            [p for p in providers.values() if p.anywhere and p.code_re is not None]
-        ),
-        anywhere_chars=_anywhere_chars([p for p in providers.values() if p.anywhere and p.code_re is not None]),
+        anywhere_tests=anywhere_tests,
+        anywhere_chars=anywhere_chars,
+        anywhere_gate=Needles(anywhere_chars).any if anywhere_chars and anywhere_tests is not None else None,
         anywhere_starts=Needles(
             a for p in providers.values() if p.anywhere and p.code_re is not None and not p.code_needs
             for a in p.code_starts
