@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bouncewise.formats import REGISTRY, _mta
+from conftest import first_decoder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mta"
 
@@ -69,17 +70,6 @@ def load(name: str, newline: str = "\n"):
     return email.message_from_bytes(data, policy=email.policy.compat32)
 
 
-def first_decoder(msg):
-    """The first registered decoder that detects and decodes msg, like the pipeline."""
-    for name in REGISTRY:
-        mod = importlib.import_module(f"bouncewise.formats.{name}")
-        if mod.detect(msg):
-            blocks = mod.decode(msg)
-            if blocks:
-                return name, blocks
-    return None, None
-
-
 def test_every_family_is_registered_before_the_generic_decoders() -> None:
     generic = REGISTRY.index("rfc3464")
     for name in MTA_MODULES:
@@ -113,8 +103,8 @@ def test_decoder_reads_the_facts(fixture: str) -> None:
 @pytest.mark.parametrize("fixture", sorted(CASES))
 def test_registry_picks_the_family(fixture: str) -> None:
     module_name = CASES[fixture][0]
-    name, _ = first_decoder(load(fixture))
-    assert name == module_name
+    mod, _ = first_decoder(load(fixture))
+    assert mod is not None and mod.__name__ == f"bouncewise.formats.{module_name}"
 
 
 @pytest.mark.parametrize("fixture", ["postfix-dsn.eml", "sendmail.eml", "exim.eml", "qmail.eml"])

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bouncewise.formats import REGISTRY
+from conftest import first_decoder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "provider"
 
@@ -24,17 +25,6 @@ PROVIDER_MODULES = [
 
 def load(name: str):
     return email.message_from_bytes((FIXTURES / name).read_bytes(), policy=email.policy.compat32)
-
-
-def first_decoder(msg):
-    """What the pipeline does: the first registered decoder that detects and decodes."""
-    for name in REGISTRY:
-        mod = importlib.import_module(f"bouncewise.formats.{name}")
-        if mod.detect(msg):
-            blocks = mod.decode(msg)
-            if blocks:
-                return mod, blocks
-    return None, None
 
 
 # fixture, engine, recipient, status, replycode, reason stated by the format (None: diagnosis decides)

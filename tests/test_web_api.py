@@ -5,7 +5,6 @@ a message, until that part is in the tree; they use the real engine, never mocks
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import socket
 import warnings
@@ -21,28 +20,11 @@ with warnings.catch_warnings():
 
 from bouncewise import __version__  # noqa: E402
 from bouncewise.web import create_app  # noqa: E402
+from conftest import have, needs_diagnosis, needs_events, needs_knowledge  # noqa: E402
 from test_web_samples import DSN, REPLY_MAILBOX_FULL, REPLY_USER_UNKNOWN, SES_EVENT  # noqa: E402
 
-
-def _have(module: str, attr: str) -> bool:
-    try:
-        return hasattr(importlib.import_module(module), attr)
-    except ImportError:
-        return False
-
-
-needs_knowledge = pytest.mark.skipif(
-    not _have("bouncewise.knowledge", "explain"), reason="knowledge base (bouncewise.knowledge) not built yet"
-)
-needs_diagnosis = pytest.mark.skipif(
-    not _have("bouncewise.diagnosis", "diagnose"),
-    reason="diagnosis engine (bouncewise.diagnosis) not built yet",
-)
 needs_pipeline = pytest.mark.skipif(
-    not _have("bouncewise.pipeline", "parse"), reason="bounce pipeline (bouncewise.pipeline) not built yet"
-)
-needs_events = pytest.mark.skipif(
-    not _have("bouncewise.events", "records_from_json"), reason="ESP events (bouncewise.events) not built yet"
+    not have("bouncewise.pipeline", "parse"), reason="bounce pipeline (bouncewise.pipeline) not built yet"
 )
 
 PROBLEM = "application/problem+json"

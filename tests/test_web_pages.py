@@ -3,7 +3,6 @@ resources, stable code URLs, the paste box with highlighted evidence."""
 
 from __future__ import annotations
 
-import importlib
 import re
 import warnings
 
@@ -16,27 +15,14 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from bouncewise.web import create_app  # noqa: E402
+from conftest import have, needs_diagnosis, needs_knowledge  # noqa: E402
 from test_web_samples import DSN, REPLY_MAILBOX_FULL, REPLY_USER_UNKNOWN  # noqa: E402
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
 
 
-def _have(module: str, attr: str) -> bool:
-    try:
-        return hasattr(importlib.import_module(module), attr)
-    except ImportError:
-        return False
-
-
-needs_knowledge = pytest.mark.skipif(
-    not _have("bouncewise.knowledge", "explain"), reason="knowledge base (bouncewise.knowledge) not built yet"
-)
-needs_diagnosis = pytest.mark.skipif(
-    not _have("bouncewise.diagnosis", "diagnose"),
-    reason="diagnosis engine (bouncewise.diagnosis) not built yet",
-)
 needs_pipeline = pytest.mark.skipif(
-    not (_have("bouncewise.pipeline", "parse") and _have("bouncewise.diagnosis", "diagnose")),
+    not (have("bouncewise.pipeline", "parse") and have("bouncewise.diagnosis", "diagnose")),
     reason="bounce pipeline and diagnosis not built yet",
 )
 

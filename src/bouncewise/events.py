@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bouncewise.formats._util import ADDR_RE
 from bouncewise.record import DELIVERED, FEEDBACK, VACATION, Block, Record
 
 PROVIDERS = ("ses", "sendgrid", "mailgun", "postmark")
@@ -36,10 +37,10 @@ MAX_JSON_BYTES = 20_000_000
 MAX_EVENTS = 100_000
 MAX_TEXT = 4_000
 
+# Like formats._util.STATUS_RE but ASCII digits only ([0-9], where \d also takes other scripts' digits).
 _STATUS_RE = re.compile(r"\b([245])\.([0-9]{1,3})\.([0-9]{1,3})\b")
 _REPLY_RE = re.compile(r"^[ \t'\"(#<\[]{0,3}([245][0-5][0-9])(?:[ \t:-]|$)")
 _TYPE_PREFIX_RE = re.compile(r"^[ \t]{0,5}[A-Za-z][A-Za-z0-9/_-]{0,20}[ \t]{0,3};[ \t]{0,10}")
-_ADDR_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,128}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}")
 
 _KIND_OF_REASON = {"delivered": DELIVERED, "feedback": FEEDBACK, "vacation": VACATION}
 
@@ -83,7 +84,7 @@ def _strip_type(text: str) -> str:
 
 
 def _address(value: Any) -> str | None:
-    m = _ADDR_RE.search(_s(value)[:1000])
+    m = ADDR_RE.search(_s(value)[:1000])
     return m.group(0).strip(".") if m else None
 
 

@@ -38,14 +38,8 @@ CHROMIUM_ARGS = [
 ]
 
 sys.path.insert(0, str(HERE.parent))
+from conftest import have  # noqa: E402
 from test_web_samples import DSN  # noqa: E402
-
-
-def _have(module: str, attr: str) -> bool:
-    try:
-        return hasattr(importlib.import_module(module), attr)
-    except ImportError:
-        return False
 
 
 def _skip_reason() -> str | None:
@@ -64,7 +58,7 @@ def _skip_reason() -> str | None:
         ("bouncewise.diagnosis", "diagnose"),
         ("bouncewise.pipeline", "parse"),
     ]:
-        if not _have(module, attr):
+        if not have(module, attr):
             return f"{module}.{attr} is not built yet"
     return None
 

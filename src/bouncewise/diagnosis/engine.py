@@ -41,6 +41,7 @@ from bouncewise.diagnosis.tables import (
 MAX_MATCH = 8192  # characters of the text that are read for matching
 MAX_KEEP = 8192  # characters of the text kept in the result
 
+# Unlike formats._mta._STATUS_RE, no word character may precede the code.
 STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)")
 # Speed: a pattern that starts with a plain character (not \b, not a lookbehind) lets `re` jump
 # straight to the places where that character occurs, instead of trying every position. So the
@@ -55,8 +56,6 @@ _PAIR_FAST = re.compile(r"([245](?<!\w[245])[0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d
 _STATUS_DOT = re.compile(r"\.(?<=[245]\.)(?<!\w[245]\.)\d{1,3}\.\d{1,3}\b")
 # a reply code that is a token of its own: "550 ", "550-", "550:" or at the end
 REPLY_RE = re.compile(r"([245](?<![\w.#/\[=:-][245])[0-5][0-9])(?=[ \t\-:,;)\]'\"]|\.(?!\d)|$)")
-# "550 5.1.1" / "550-5.1.1" / "550 #5.1.1" (a reply code with its enhanced code)
-PAIR_RE = re.compile(r"(?<![\w.])([245][0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3})(?![\d])(?!\.\d)")
 # codes glued into continuation lines, removed before phrase matching
 # (= "\b[245][0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\b[245]\.\d{1,3}\.\d{1,3}\b|\b[245][0-5]\d-")
 CODES_RE = re.compile(r"[245](?<!\w[245])(?:[0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\.\d{1,3}\.\d{1,3}\b|[0-5]\d-)")

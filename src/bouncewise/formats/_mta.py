@@ -22,9 +22,11 @@ MAX_LINE = 4000  # one line of a bounce is never longer than this for our purpos
 MAX_TEXT = 400_000  # text of the report layer read by a decoder
 MAX_DIAG = 2000  # length of a diagnosis kept on a block
 
-# An enhanced status code not glued to an IP address or a version number.
+# An enhanced status code not glued to an IP address or a version number (stricter than
+# _util.STATUS_RE; unlike diagnosis.engine.STATUS_RE a letter may precede it, as in "x5.1.1").
 _STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)")
-# A reply code as a token of its own ("550 ", "550-", "550:" or at the end).
+# A reply code as a token of its own ("550 ", "550-", "550:" or at the end). diagnosis.engine.REPLY_RE
+# also refuses a ":" before the code and accepts a quote after it, so the two are not merged.
 _REPLY_RE = re.compile(r"(?<![\w.#/\[=-])([245][0-5][0-9])(?=[ \t\-:,;)\]]|\.(?!\d)|$)")
 _ANGLE_ADDR_RE = re.compile(r"<([^<>\s]{1,300}@[^<>\s]{1,300})>")
 _WS_RE = re.compile(r"[ \t\r\n]+")
@@ -81,6 +83,7 @@ def find_status(text: str) -> str | None:
 
 # Reply codes servers actually use (RFC 5321, 3463-era extensions and common practice);
 # a three-digit number outside this set is more likely a count or a local code.
+# (Wider than formats/data/replycodes.toml behind _provider.reply_codes(): not interchangeable.)
 REPLY_CODES = frozenset(
     "211 214 220 221 235 250 251 252 253 334 354 "
     "421 422 431 432 441 442 446 447 449 450 451 452 453 454 455 458 459 "
@@ -165,10 +168,6 @@ def clean_recipient(value: str) -> str | None:
 
 def header_lower(msg: Message, name: str) -> str:
     return _header_lower(msg, name)
-
-
-def received_text(msg: Message) -> str:
-    return "\n".join(str(v)[:MAX_LINE] for v in (msg.get_all("Received") or []))
 
 
 # ---------------------------------------------------------------- message layers
@@ -295,6 +294,7 @@ _DSN_FIELDS = {
 
 
 def _dsn_texts(msg: Message) -> list[str]:
+    # _provider._ds_text also keeps a group's stray body lines; the MTA decoders never have.
     texts: list[str] = []
     for part in msg.walk():
         ctype = part.get_content_type()
@@ -485,10 +485,6 @@ def finish(blocks: list[Block], *, command: str | None = None, default_action: s
         seen.add(key)
         out.append(b)
     return out
-
-
-def strip_address_tail(text: str) -> str:
-    return text.strip().rstrip(":").strip()
 
 
 def inline_dsn_blocks(text: str) -> list[Block]:

@@ -11,8 +11,9 @@ MAX_PART_CHARS = 2_000_000  # text read from one part; the pipeline also caps th
 
 # Linear-time patterns only: no nested quantifiers.
 ADDR_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,128}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}")
+# Plain word boundaries (it also matches inside "10.5.1.1"); _mta, fallback, diagnosis.engine and
+# events keep their own variants because their boundary rules differ: they are not interchangeable.
 STATUS_RE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
-REPLYCODE_RE = re.compile(r"\b([245][0-5][0-9])\b")
 
 
 def header(msg: Message, name: str) -> str:
@@ -131,27 +132,6 @@ def _part_text(part: Message) -> str:
         return payload.decode(charset, errors="replace")
     except LookupError:  # unknown charset
         return payload.decode("utf-8", errors="replace")
-
-
-def text_parts(msg: Message, subtypes: tuple[str, ...] = ("plain",)) -> list[str]:
-    """Decoded text of the message's text/<subtype> parts, in order (not inside attached
-    messages). A non-multipart message counts as one part."""
-    out: list[str] = []
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
-        ctype = part.get_content_type()
-        if ctype.startswith("text/") and ctype.split("/", 1)[1] in subtypes:
-            out.append(part_text(part))
-        elif not msg.is_multipart():
-            out.append(part_text(part))
-    return out
-
-
-def body_text(msg: Message) -> str:
-    """All plain-text parts joined, line endings normalised to \\n."""
-    text = "\n".join(text_parts(msg))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def first_address(text: str) -> str | None:

@@ -57,6 +57,7 @@ _REPLY_START_RE = re.compile(r"^[\s<>:;(\[\]\"'#*|-]{0,8}([45][0-5][0-9])(?:[ \t
 _REPLY_INSIDE_RE = re.compile(
     r"(?<![\w.:/=#+-])([45][0-5][0-9])(?=[ -][45]\.\d{1,3}\.\d{1,3}\b|[ -][A-Za-z<(\[\"'])"
 )
+# Failure classes only (4, 5) and its own tail rule: not the shared _util/_mta/engine patterns.
 _STATUS_RE = re.compile(r"(?<![\w.])([45])\.(\d{1,3})\.(\d{1,3})(?![\d.]\d)")
 _BULLET_RE = re.compile(r"^[\s>*\-•·:;|#(\[]{0,8}(?:\d{1,2}[.)]\s{0,3})?$")
 _CODED_LEAD_RE = re.compile(r"^[\s<>(\[#]{0,4}[45][0-5]\d(?:[ -]{1,3}[45]\.\d{1,3}\.\d{1,3})?[\s:]{0,3}$")
