@@ -192,16 +192,7 @@ class _Parser:
         assert cur is not None
         headers: list[str] = []
         if self.back:
-            while True:
-                line = self.readline()
-                if line == "":
-                    break
-                if _HEADER_LINE.match(line) is None:
-                    if line[:1] != "\n":
-                        cur.defects.append(errors.MissingHeaderBodySeparatorDefect())
-                        self.unreadline(line)
-                    break
-                headers.append(line)
+            headers = self._read_header_lines(cur)
         elif self._header_block(cur):
             return self._parse_body(cur)
         else:  # the same, straight from the line list
@@ -236,20 +227,25 @@ class _Parser:
         cur = self.cur
         assert cur is not None
         if not self._header_block(cur):
-            headers: list[str] = []
-            while True:
-                line = self.readline()
-                if line == "":
-                    break
-                if _HEADER_LINE.match(line) is None:
-                    if line[:1] != "\n":
-                        cur.defects.append(errors.MissingHeaderBodySeparatorDefect())
-                        self.unreadline(line)
-                    break
-                headers.append(line)
-            self.parse_headers(headers)
+            self.parse_headers(self._read_header_lines(cur))
         cur._payload = "".join(self.read_rest())
         return self.pop_message()
+
+    def _read_header_lines(self, cur: Message) -> list[str]:
+        """Header lines read one by one up to the empty line (consumed) or the first line that
+        is not a header (left unread, and noted as a defect), as the email parser does."""
+        headers: list[str] = []
+        while True:
+            line = self.readline()
+            if line == "":
+                break
+            if _HEADER_LINE.match(line) is None:
+                if line[:1] != "\n":
+                    cur.defects.append(errors.MissingHeaderBodySeparatorDefect())
+                    self.unreadline(line)
+                break
+            headers.append(line)
+        return headers
 
     def _header_block(self, cur: Message) -> bool:
         """The usual case at once: from the current line to the first empty line, every
