@@ -32,6 +32,9 @@ CASES: dict[str, tuple[str, list[tuple[str, str | None, str | None, str | None]]
     "sendmail.eml": ("sendmail", [("frank@example.org", "5.1.1", "550", "DATA")], None),
     "v5sendmail.eml": ("v5sendmail", [("gina@example.org", None, "550", "RCPT"),
                                       ("hank@example.com", None, "550", None)], None),
+    # a syntax-class reply (501 to MAIL FROM) gives way to Sendmail's verdict; others do not
+    "v5sendmail-mailfrom.eml": ("v5sendmail", [("ivy@example.org", None, "554", "MAIL"),
+                                               ("jack@example.com", None, "552", "DATA")], None),
     "exim.eml": ("exim", [("ivan@example.org", "5.1.1", "550", "RCPT"),
                           ("judy@example.net", None, None, None)], None),
     "exim-delay.eml": ("exim", [("kate@example.org", "4.7.1", "451", "MAIL")], None),

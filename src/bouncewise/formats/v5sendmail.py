@@ -71,11 +71,13 @@ def decode(msg: Message) -> list[Block] | None:
         if own:
             code, rcpt, said = own.groups()
             inner = re.match(r"([245]\d\d)\b", said)
-            if pending:
-                diag = f"{pending} {said}"
+            diag = f"{pending} {said}" if pending else said
+            # The remote reply's code, unless it is of the syntax class (x0z: the command
+            # itself was refused), which is a detail of the session: then Sendmail's own
+            # verdict for the recipient (or the code that verdict quotes) states the outcome.
+            if pending and pending[1] != "0":
                 replycode = pending[:3]
             else:
-                diag = said
                 replycode = inner.group(1) if inner else code
             if replycode[0] == "2":
                 replycode = code
