@@ -66,6 +66,18 @@ def test_provider_from_rhost_and_vendor() -> None:
     assert diagnose("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred", vendor="yahoo").decided_by == "vendor"
 
 
+def test_host_only_provider_rule_needs_the_providers_host() -> None:
+    text = (
+        "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume"
+        " or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes"
+    )
+    from_mx = diagnose(text, rhost="mta5.am0.yahoodns.net", context="bounce")
+    assert (from_mx.reason, from_mx.decided_by) == ("rejected", "vendor")
+    assert diagnose(text, vendor="yahoo").reason == "rejected"
+    quoted = diagnose(text, context="bounce")  # the provider known only from the URL in the text
+    assert quoted.provider == "Yahoo" and (quoted.reason, quoted.decided_by) == ("badreputation", "text")
+
+
 def test_vendor_code_table_beats_generic() -> None:
     d = diagnose("550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416 [416]")
     assert d.reason == "userunknown" and d.decided_by == "vendor" and d.provider == "Orange / La Poste"

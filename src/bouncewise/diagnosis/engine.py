@@ -638,6 +638,7 @@ def _diagnose(
         pv = tb.vendor_map.get(vendor.lower().replace(" ", "").replace("-", ""))
         if pv and pv not in providers:
             providers.append(pv)
+    named = len(providers)  # (known from the host or the caller, not only from the text)
     if ranks:
         for pid in _markers(ranks):
             if pid not in providers:
@@ -669,7 +670,7 @@ def _diagnose(
 
     (reason, decided_by, confidence, provider, special_rank, more,
      hardbounce, retry, category, who_acts, explanation, advice) = _decide(
-        ranks, tuple(providers), code_hit, status, replycode, cmd, context, verdict,
+        ranks, tuple(providers), named, code_hit, status, replycode, cmd, context, verdict,
         missing, gave_up, x_unix, _provider_context_found(providers, low) if providers else (),
         has_words, kind, vendor, permanent,
     )  # fmt: skip
@@ -720,6 +721,7 @@ def _markers(ranks: tuple[int, ...]) -> tuple[str, ...]:
 def _decide(
     ranks: tuple[int, ...],
     providers: tuple[str, ...],
+    named: int,
     code_hit: tuple[str, str, str] | None,
     status: str | None,
     replycode: str | None,
@@ -739,6 +741,8 @@ def _decide(
     (reason, decided_by, confidence, provider name, rank of the "special" phrase that decided
     or -1, evidence as a tuple of {rule, matched, source} dicts that the caller copies, then
     _outcome's hardbounce, retry, category, who_acts, explanation, advice). A function of its arguments only: the caller
+    ``providers[:named]`` are the providers known from the host or the caller (rules marked
+    from_host need one of them). The caller
     reads the text (ranks of the phrases found, a provider's code, "<domain> does not exist",
     queue-expiry words, "X-Unix;", the provider-context strings, whether there are words)."""
     tb = tables()
@@ -762,6 +766,8 @@ def _decide(
         for h in hits:
             if h.kind != "provider" or h.provider not in providers:
                 continue
+            if h.host_only and h.provider not in providers[:named]:
+                continue  # a reading that holds only for replies from the provider's own servers
             if h.status and not (status or "").startswith(h.status):
                 continue
             if best is None or tb.order.get(h.target, 99) < tb.order.get(best.target, 99):

@@ -65,6 +65,7 @@ class Phrase:
     source: str  # which table: "phrases.toml:userunknown:en", "providers/google.toml"
     provider: str | None = None
     status: str | None = None  # provider rule: only with a status starting with this
+    host_only: bool = False  # provider rule: only when the provider is known from rhost or vendor
     extra: dict[str, Any] | None = None  # special: retry, retry_after, explanation, advice
 
     def matches(self, padded: str) -> bool:
@@ -604,6 +605,7 @@ def tables() -> Tables:
                         source=rel.split("/", 2)[-1],
                         provider=pid,
                         status=rule.get("status"),
+                        host_only=bool(rule.get("from_host", False)),
                     )
                 )
     index.freeze()
