@@ -111,6 +111,54 @@ def test_jobs_keep_order():
     assert one == two and len(one) > 20
 
 
+_HERE: list[int] = []  # batch sizes analysed by the test's own process (workers keep their own copy)
+_REAL_BATCH = pipeline._analyse_batch
+
+
+def _counting_batch(batch, limits):
+    _HERE.append(len(batch))
+    return _REAL_BATCH(batch, limits)
+
+
+def test_jobs_share_the_work_and_keep_order(monkeypatch):
+    """With --jobs 3 two workers analyse batches and this process takes some itself
+    when the workers have enough queued; the order of the output is the input's."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers: list[int] = []
+    real_init = ProcessPoolExecutor.__init__
+
+    def init(self, max_workers=None, *a, **kw):
+        workers.append(max_workers)
+        real_init(self, max_workers, *a, **kw)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "__init__", init)
+    src = [FIX] * 4
+    one = [(r.file, r.index, r.recipient) for recs in pipeline.analyse_all(src, jobs=1) for r in recs]
+    n = len(list(pipeline.analyse_all(src)))
+    monkeypatch.setattr(pipeline, "_analyse_batch", _counting_batch)
+    _HERE.clear()
+    three = [(r.file, r.index, r.recipient) for recs in pipeline.analyse_all(src, jobs=3, batch_size=1) for r in recs]
+    assert three == one and workers == [2]
+    assert 0 < sum(_HERE) < n  # some batches here, the rest in the workers
+
+
+def test_render_all_gives_text_and_leaves_out_what_include_excludes():
+    from bouncewise.writers import NdjsonWriter
+
+    render = NdjsonWriter.render
+    expected = [(r.kind, r.reason) for recs in pipeline.analyse_all(FIX) for r in recs]
+    for jobs in (1, 2):
+        got = [r for recs in pipeline.render_all(FIX, render, include="none", jobs=jobs, batch_size=2) for r in recs]
+        assert [(r.kind, r.reason) for r in got] == expected
+        for r in got:
+            if r.kind in pipeline.OPTIONAL_KINDS:
+                assert r.text is None
+            else:
+                assert json.loads(r.text)["kind"] == r.kind and r.text.endswith("\n")
+    assert any(r.text is None for recs in pipeline.render_all(FIX, render, include="none") for r in recs)
+
+
 # -- writers -----------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from email._policybase import compat32
 from email.message import Message, _parseparam
 from email.utils import unquote as _unquote
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from bouncewise.errors import LimitExceeded
 from bouncewise.messages import Limits, RawMessage, check_structure, iter_messages
@@ -598,9 +598,28 @@ def _as_dict(obj: Any) -> dict[str, Any]:
 # -- batches and a process pool ---------------------------------------------------------
 
 
+class Rendered(NamedTuple):
+    """One record as output text (``render_all``), with the facts a run's summary counts.
+    ``text`` is None for a record that ``include`` leaves out."""
+
+    kind: str
+    reason: str | None
+    text: str | None
+
+
 def _analyse_batch(batch: list[RawMessage], limits: Limits) -> list[list[Record]]:
     with _alarm_scope():
         return [analyse(raw, limits) for raw in batch]
+
+
+def _render_batch(
+    batch: list[RawMessage], limits: Limits, render: Callable[[Record], str], include: frozenset[str]
+) -> list[list[Rendered]]:
+    with _alarm_scope():
+        return [
+            [Rendered(r.kind, r.reason, render(r) if wanted(r, include) else None) for r in analyse(raw, limits)]
+            for raw in batch
+        ]
 
 
 _BATCH_BYTES = 4 * 1024 * 1024  # a batch also ends when its messages add up to this
@@ -626,26 +645,107 @@ def analyse_all(source: Any, limits: Limits | None = None, *, jobs: int = 1, bat
     messages or 4 MiB each); at most a few batches per worker are in flight, so memory
     stays flat however long the input is."""
     limits = limits or Limits()
+    yield from _run(source, limits, jobs, batch_size, _analyse_batch, ())
+
+
+def render_all(
+    source: Any,
+    render: Callable[[Record], str],
+    limits: Limits | None = None,
+    *,
+    include: str | Iterable[str] | None = None,
+    jobs: int = 1,
+    batch_size: int = 128,
+) -> Iterator[list[Rendered]]:
+    """Like analyse_all, but each record comes as its output text, ``render(record)``
+    (None for a record ``include`` leaves out), made where the record was made: with
+    ``jobs`` > 1 the workers send back text, not records, which keeps the parent's share
+    of the work small. ``render`` must be picklable (a module-level function or a
+    functools.partial of one), as bouncewise.writers' renderers are."""
+    limits = limits or Limits()
+    yield from _run(source, limits, jobs, batch_size, _render_batch, (render, resolve_include(include)))
+
+
+def _run(source: Any, limits: Limits, jobs: int, batch_size: int, work: Callable[..., list[Any]], args: tuple[Any, ...]) -> Iterator[Any]:
+    """``work(batch, limits, *args)`` over the batches of ``source``, results in input order.
+    With ``jobs`` > 1: ``jobs - 1`` worker processes, and this process takes a batch itself
+    whenever the workers have enough queued, rather than wait for them."""
     raws = iter_messages(source, limits)
     if jobs <= 1:
         with _alarm_scope():
             for raw in raws:
-                yield analyse(raw, limits)
+                yield from work([raw], limits, *args)
         return
     import multiprocessing
     from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - platforms without fork
         ctx = multiprocessing.get_context()
-    window = jobs * 4
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        pending: deque[Any] = deque()
+    else:
+        warm()  # forked workers then start with the tables loaded (shared, copy-on-write)
+    workers = jobs - 1
+    queued = workers * 2  # batches queued per worker before this process takes one itself
+    window = jobs * 4  # batches held in all (results wait here to come out in order)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool, _alarm_scope():
+        pending: deque[Any] = deque()  # Futures of the workers, and this process's own results
+
+        def out(item: Any) -> list[Any]:
+            return item.result() if isinstance(item, Future) else item
+
         for batch in _batches(raws, batch_size):
-            pending.append(pool.submit(_analyse_batch, batch, limits))
+            while pending and (not isinstance(pending[0], Future) or pending[0].done()):
+                yield from out(pending.popleft())
+            if sum(1 for p in pending if isinstance(p, Future) and not p.done()) < queued:
+                pending.append(pool.submit(work, batch, limits, *args))
+            else:
+                pending.append(work(batch, limits, *args))
             while len(pending) >= window:
-                yield from pending.popleft().result()
+                yield from out(pending.popleft())
         while pending:
-            yield from pending.popleft().result()
+            yield from out(pending.popleft())
+
+
+# A small delivery status notification: analysing it loads what the first messages of a run
+# would load lazily (decoders, data tables, the diagnosis engine and knowledge base).
+_WARM_SAMPLE = b"""From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
+To: sender@example.com
+Subject: Undelivered Mail Returned to Sender
+Date: Mon, 2 Mar 2026 10:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; jo@example.org
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; mx.example.org
+Diagnostic-Code: smtp; 550 5.1.1 <jo@example.org>: Recipient address rejected: User unknown
+
+--b
+Content-Type: text/rfc822-headers
+
+From: sender@example.com
+To: jo@example.org
+Subject: hello
+Message-ID: <warm@example.com>
+
+--b--
+"""
+
+
+def warm() -> None:
+    """Load now what analysing the first messages would load (see _WARM_SAMPLE)."""
+    decoders()
+    analyse(RawMessage(file=None, index=1, data=_WARM_SAMPLE))

@@ -13,8 +13,11 @@ record; lists are joined with " | "), ``table`` (aligned columns for a terminal)
 from __future__ import annotations
 
 import csv
+import io
 import json
+from collections.abc import Callable
 from dataclasses import fields
+from functools import partial
 from operator import attrgetter
 from typing import Any, TextIO
 
@@ -55,12 +58,22 @@ CSV_COLUMNS = (
 
 
 class Writer:
+    """Writes records to ``out``. ``render`` (a module-level function, so that worker
+    processes can call it: see pipeline.analyse_all) turns one record into its text;
+    ``write_rendered`` puts that text into the output with what the format needs around it."""
+
+    render: Callable[[Record], str]
+
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.count = 0
 
-    def write(self, record: Record) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    def write(self, record: Record) -> None:
+        self.write_rendered(self.render(record))
+
+    def write_rendered(self, text: str) -> None:
+        self.out.write(text)
+        self.count += 1
 
     def close(self) -> None:
         self.out.flush()
@@ -84,16 +97,23 @@ def ndjson_line(record: Record) -> str:
         return json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
+def _ndjson_row(record: Record) -> str:
+    return ndjson_line(record) + "\n"
+
+
+def _json_item(record: Record) -> str:
+    return json.dumps(record.to_dict(), ensure_ascii=False)
+
+
 class NdjsonWriter(Writer):
-    def write(self, record: Record) -> None:
-        self.out.write(ndjson_line(record) + "\n")
-        self.count += 1
+    render = staticmethod(_ndjson_row)
 
 
 class JsonWriter(Writer):
-    def write(self, record: Record) -> None:
-        self.out.write("[\n  " if self.count == 0 else ",\n  ")
-        self.out.write(json.dumps(record.to_dict(), ensure_ascii=False))
+    render = staticmethod(_json_item)
+
+    def write_rendered(self, text: str) -> None:
+        self.out.write(("[\n  " if self.count == 0 else ",\n  ") + text)
         self.count += 1
 
     def close(self) -> None:
@@ -111,19 +131,51 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _csv_row(record: Record) -> str:
+    d = record.to_dict()
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([_cell(d.get(c)) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
 class CsvWriter(Writer):
+    render = staticmethod(_csv_row)
+
     def __init__(self, out: TextIO) -> None:
         super().__init__(out)
-        self.csv = csv.writer(out, lineterminator="\n")
-        self.csv.writerow(CSV_COLUMNS)
-
-    def write(self, record: Record) -> None:
-        d = record.to_dict()
-        self.csv.writerow([_cell(d.get(c)) for c in CSV_COLUMNS])
-        self.count += 1
+        csv.writer(out, lineterminator="\n").writerow(CSV_COLUMNS)
 
 
 TABLE_COLUMNS = (("kind", 12), ("recipient", 32), ("status", 7), ("code", 4), ("reason", 15), ("hard", 4), ("engine", 10))
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table_row(cells: list[str]) -> str:
+    return "  ".join(_fit(c, w).ljust(w) for c, (_, w) in zip(cells, TABLE_COLUMNS, strict=True)).rstrip()
+
+
+_TABLE_STYLE = {"bounce": "31", "delayed": "33", "error": "35", "not-a-bounce": "2"}
+
+
+def _table_rows(record: Record, color: bool = False) -> str:
+    line = _table_row([
+        record.kind,
+        record.recipient or "-",
+        record.status or "-",
+        record.replycode or "-",
+        record.reason or "-",
+        "yes" if record.hardbounce else "no",
+        record.engine or "-",
+    ])
+    style = _TABLE_STYLE.get(record.kind) if color else None
+    if style:
+        line = f"\x1b[{style}m{line}\x1b[0m"
+    note = record.error or record.diagnosticcode
+    where = f"{record.file or '<input>'}" + (f" #{record.index}" if record.index and record.index > 1 else "")
+    return f"{line}\n    {where}: {_fit(' '.join((note or '').split()), 160)}\n" if note else f"{line}\n    {where}\n"
 
 
 class TableWriter(Writer):
@@ -132,36 +184,8 @@ class TableWriter(Writer):
 
     def __init__(self, out: TextIO, *, color: bool = False) -> None:
         super().__init__(out)
-        self.color = color
-        self.out.write(self._row([name.upper() for name, _ in TABLE_COLUMNS]) + "\n")
-
-    @staticmethod
-    def _fit(text: str, width: int) -> str:
-        return text if len(text) <= width else text[: width - 1] + "…"
-
-    def _row(self, cells: list[str]) -> str:
-        return "  ".join(self._fit(c, w).ljust(w) for c, (_, w) in zip(cells, TABLE_COLUMNS, strict=True)).rstrip()
-
-    def write(self, record: Record) -> None:
-        cells = [
-            record.kind,
-            record.recipient or "-",
-            record.status or "-",
-            record.replycode or "-",
-            record.reason or "-",
-            "yes" if record.hardbounce else "no",
-            record.engine or "-",
-        ]
-        line = self._row(cells)
-        if self.color:
-            style = {"bounce": "31", "delayed": "33", "error": "35", "not-a-bounce": "2"}.get(record.kind)
-            if style:
-                line = f"\x1b[{style}m{line}\x1b[0m"
-        self.out.write(line + "\n")
-        note = record.error or record.diagnosticcode
-        where = f"{record.file or '<input>'}" + (f" #{record.index}" if record.index and record.index > 1 else "")
-        self.out.write(f"    {where}: {self._fit(' '.join((note or '').split()), 160)}\n" if note else f"    {where}\n")
-        self.count += 1
+        self.render = partial(_table_rows, color=color)  # type: ignore[method-assign]
+        self.out.write(_table_row([name.upper() for name, _ in TABLE_COLUMNS]) + "\n")
 
 
 def make_writer(fmt: str, out: TextIO, *, color: bool = False) -> Writer:

@@ -96,7 +96,7 @@ def parse(
 
     Exit status: 0 all messages read, 1 some could not be read, 2 usage error.
     """
-    from bouncewise.pipeline import analyse_all, resolve_include, wanted
+    from bouncewise.pipeline import Rendered, render_all, resolve_include, wanted
     from bouncewise.writers import make_writer
 
     try:
@@ -127,19 +127,23 @@ def parse(
     filtered: Counter[str] = Counter()
     unreadable = 0
     try:
-        batches = analyse_all(sources, limits, jobs=jobs) if esp is None else _event_records(sources, esp, limits)
+        if esp is None:
+            batches = render_all(sources, writer.render, limits, include=inc, jobs=jobs)
+        else:
+            batches = ([Rendered(r.kind, r.reason, writer.render(r) if wanted(r, inc) else None) for r in recs]
+                       for recs in _event_records(sources, esp, limits))
         for records in batches:
             messages += 1
             if any(r.kind == "error" for r in records):
                 unreadable += 1
             for rec in records:
-                if not wanted(rec, inc):
+                if rec.text is None:
                     filtered[rec.kind] += 1
                     continue
                 kinds[rec.kind] += 1
                 if rec.reason and rec.kind in ("bounce", "delayed"):
                     reasons[rec.reason] += 1
-                writer.write(rec)
+                writer.write_rendered(rec.text)
             if bar is not None:
                 bar.advance(messages)
         writer.close()
