@@ -42,7 +42,7 @@ _D = Limits()
     default=None,
     help="Output format. Default: table on a terminal, ndjson otherwise.",
 )
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True, help="Processes analysing messages (this one included: N-1 workers are forked).")
 @click.option(
     "--include",
     default=None,
