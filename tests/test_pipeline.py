@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,23 @@ def test_jobs_share_the_work_and_keep_order(monkeypatch):
     three = [(r.file, r.index, r.recipient) for recs in pipeline.analyse_all(src, jobs=3, batch_size=1) for r in recs]
     assert three == one and workers == [2]
     assert 0 < sum(_HERE) < n  # some batches here, the rest in the workers
+
+
+_PARENT = os.getpid()
+
+
+def _dying_batch(batch, limits):
+    if os.getpid() != _PARENT:
+        os._exit(3)  # a worker killed mid-run (as by the kernel's out-of-memory killer)
+    return _REAL_BATCH(batch, limits)
+
+
+def test_a_dead_worker_loses_nothing(monkeypatch):
+    src = [FIX] * 2
+    one = [(r.file, r.index, r.recipient) for recs in pipeline.analyse_all(src, jobs=1) for r in recs]
+    monkeypatch.setattr(pipeline, "_analyse_batch", _dying_batch)
+    two = [(r.file, r.index, r.recipient) for recs in pipeline.analyse_all(src, jobs=2, batch_size=3) for r in recs]
+    assert two == one
 
 
 def test_render_all_gives_text_and_leaves_out_what_include_excludes():

@@ -679,6 +679,7 @@ def _run(source: Any, limits: Limits, jobs: int, batch_size: int, work: Callable
     import multiprocessing
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     try:
         ctx = multiprocessing.get_context("fork")
@@ -690,18 +691,34 @@ def _run(source: Any, limits: Limits, jobs: int, batch_size: int, work: Callable
     queued = workers * 2  # batches queued per worker before this process takes one itself
     window = jobs * 4  # batches held in all (results wait here to come out in order)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool, _alarm_scope():
-        pending: deque[Any] = deque()  # Futures of the workers, and this process's own results
+        # (Future, batch) for a worker's batch; (None, results) for one done here
+        pending: deque[tuple[Future[list[Any]] | None, Any]] = deque()
+        broken = False  # a worker died (killed, out of memory): the rest is done here
 
-        def out(item: Any) -> list[Any]:
-            return item.result() if isinstance(item, Future) else item
+        def out(item: tuple[Future[list[Any]] | None, Any]) -> list[Any]:
+            nonlocal broken
+            future, held = item
+            if future is None:
+                return held
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                broken = True
+                return work(held, limits, *args)  # nothing is lost: the batch is done again here
+
+        def running() -> int:
+            return sum(1 for f, _ in pending if f is not None and not f.done())
 
         for batch in _batches(raws, batch_size):
-            while pending and (not isinstance(pending[0], Future) or pending[0].done()):
+            while pending and (pending[0][0] is None or pending[0][0].done()):
                 yield from out(pending.popleft())
-            if sum(1 for p in pending if isinstance(p, Future) and not p.done()) < queued:
-                pending.append(pool.submit(work, batch, limits, *args))
-            else:
-                pending.append(work(batch, limits, *args))
+            future = None
+            if not broken and running() < queued:
+                try:
+                    future = pool.submit(work, batch, limits, *args)
+                except BrokenProcessPool:
+                    broken = True
+            pending.append((future, batch) if future is not None else (None, work(batch, limits, *args)))
             while len(pending) >= window:
                 yield from out(pending.popleft())
         while pending:
