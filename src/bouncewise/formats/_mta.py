@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from email.message import Message
 
-from bouncewise.formats._util import ADDR_RE, header, part_text  # noqa: F401 - header: decoders use _mta.header
+from bouncewise.formats._util import ADDR_RE, encoded_report_text, header, part_text  # noqa: F401 - header: decoders use _mta.header
 from bouncewise.formats._util import header_lower as _header_lower
 from bouncewise.record import Block
 
@@ -301,7 +301,10 @@ def _dsn_texts(msg: Message) -> list[str]:
         if ctype not in ("message/delivery-status", "message/global-delivery-status", "text/delivery-status"):
             continue
         payload = part.get_payload()
-        if isinstance(payload, list):
+        encoded = encoded_report_text(part)
+        if encoded is not None:
+            texts.append(encoded)
+        elif isinstance(payload, list):
             chunks = []
             for sub in payload:
                 if isinstance(sub, Message):

@@ -22,7 +22,7 @@ from email.message import Message
 from functools import cache
 
 from bouncewise._data import load_toml
-from bouncewise.formats._util import ADDR_RE, STATUS_RE, header, header_lower, part_text
+from bouncewise.formats._util import ADDR_RE, STATUS_RE, encoded_report_text, header, header_lower, part_text
 from bouncewise.record import Block
 
 MAX_TEXT = 200_000  # characters of a notice we look at
@@ -163,6 +163,9 @@ def refine_codes(block: Block, text: str | None = None) -> Block:
 
 
 def _ds_text(part: Message) -> str:
+    encoded = encoded_report_text(part)
+    if encoded is not None:
+        return encoded
     payload = part.get_payload()
     if isinstance(payload, list):
         chunks = []

@@ -3,6 +3,8 @@ parsed with the lenient compat32 policy (by bouncewise.messages) and return Bloc
 
 from __future__ import annotations
 
+import binascii
+import quopri
 import re
 from email.header import decode_header
 from email.message import Message
@@ -255,10 +257,44 @@ def parts(msg: Message, *, into_attached: bool = False) -> list[Message]:
     return out
 
 
+def encoded_report_text(part: Message) -> str | None:
+    """The text of a message/* report part sent base64 or quoted-printable encoded (RFC 3464
+    allows any transfer encoding; some MTAs encode the fields with the notice), else None.
+    Python's parser splits such a body into header groups before decoding, so the groups are
+    put back together as they came and then decoded."""
+    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if cte not in ("base64", "quoted-printable"):
+        return None
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return None  # a string payload: part_text() decodes it
+    chunks: list[str] = []
+    for block in payload:
+        if not isinstance(block, Message):
+            continue
+        head = "\n".join(f"{k}: {v}" for k, v in block.raw_items())
+        body = block.get_payload()
+        body = body if isinstance(body, str) else ""
+        chunks.append(head + "\n" + body if head and body else head or body)
+    raw = "\n\n".join(chunks)[:MAX_PART_CHARS].encode("ascii", "replace")
+    try:
+        data = binascii.a2b_base64(raw) if cte == "base64" else quopri.decodestring(raw)
+    except (binascii.Error, ValueError):
+        return None
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return data.decode(charset, errors="replace").replace("\r\n", "\n")
+    except LookupError:
+        return data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+
+
 def report_part_text(part: Message) -> str:
     """The text of a message/* report part (delivery-status, global-delivery-status,
     feedback-report). Python's parser turns such a body into one or more Message objects
     (header groups); this puts the groups, and any body text after them, back together."""
+    encoded = encoded_report_text(part)
+    if encoded is not None:
+        return encoded
     payload = part.get_payload()
     if not isinstance(payload, list):
         return part_text(part).replace("\r\n", "\n")
