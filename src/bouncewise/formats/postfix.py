@@ -35,7 +35,13 @@ def detect(msg: Message) -> bool:
     if subject.startswith(_SUBJECTS) or subject.startswith("postfix smtp server: errors from"):
         return True
     sender = _mta.header_lower(msg, "From")
-    return "mailer-daemon" in sender and "(mail delivery system)" in sender
+    if "mailer-daemon" not in sender:
+        return False
+    if "(mail delivery system)" in sender:
+        return True
+    # A localised bounce template translates From and Subject; the notice Postfix wrote
+    # itself still has its own trace line "Received: by host (Postfix) id ..." (no "from").
+    return any(r.lstrip().startswith("by ") and "(Postfix)" in r[:300] for r in msg.get_all("Received") or [])
 
 
 def _text_blocks(text: str) -> list[Block]:
