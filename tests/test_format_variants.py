@@ -119,7 +119,6 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
 
 # rows the parser still gets wrong (each one is taken out when its fix lands)
 KNOWN_WRONG: set[str] = {
-    "dsn-qp-human-only.eml",
     "postfix-local-textonly.eml", "qmail-queue-expired.eml",
 }
 

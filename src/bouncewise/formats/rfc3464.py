@@ -34,6 +34,7 @@ _DS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
 _FIELD_HINT = re.compile(r"^(?:final-recipient|original-recipient)[ \t]{0,4}:", re.IGNORECASE | re.MULTILINE)
 _REPLY_AT_START = re.compile(r"^\s{0,4}([245][0-5][0-9])(?:[ -]|$)")
+_REPLY_STATUS = re.compile(r"(?<![\w.])[245][0-5][0-9][ -]['\"(]?([245]\.[0-9]{1,3}\.[0-9]{1,3})\b")
 _ACTIONS = {
     "failed": "failed",
     "failure": "failed",
@@ -184,6 +185,11 @@ def decode(msg: Message) -> list[Block] | None:
         if not b.diagnosis:
             b.diagnosis = _human_diagnosis(human, b)
             if b.diagnosis:
+                if not b.status or b.status.endswith(".0.0"):
+                    # a generic Status field: the notice's words may say more, and the code
+                    # in a quoted server reply ("550-'5.1.1 ...") more than the MTA's own
+                    quoted = _REPLY_STATUS.search(b.diagnosis)
+                    b.status = choose_status(b.status, quoted.group(1) if quoted else b.diagnosis)
                 b.replycode = b.replycode or find_replycode(b.diagnosis, b.status)
                 b.command = b.command or smtp_command(b.diagnosis)
     return blocks
