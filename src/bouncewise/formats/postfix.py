@@ -76,6 +76,10 @@ def _text_blocks(text: str) -> list[Block]:
             diag = diag.split(">):", 1)[1].strip()
         diag = diag.lstrip(":").strip()
         b.command = _command(diag)
+        if diag.startswith('unknown user: "'):
+            # local(8)'s own verdict on a local part that names no user or alias: Postfix
+            # gives it 5.1.1 (a bounce without a delivery-status part does not say so)
+            b.status = "5.1.1"
         host = _HOST_SAID.search(diag) or _CONNECT.search(diag)
         if host:
             b.rhost = host.group(1)
