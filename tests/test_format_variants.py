@@ -45,8 +45,18 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
         ("bounce", "quinn@example.org", "5.7.1", "550", "blocked", False),
         ("bounce", "rosa@example.net", "5.2.1", "550", "suspend", False),
     ]),
+    # Exim's own routing verdicts (no remote server asked), a pipe, a multi-line 550- reply
+    "exim-routing.eml": ("Exim", [
+        ("bounce", "zed@nosuchdomain.example.net", None, None, "hostunknown", True),
+        ("bounce", "list-bot@example.com", None, None, "mailererror", False),
+        ("bounce", "amy@example.org", "5.7.1", "550", "blocked", False),
+        ("bounce", "bo@badmx.example.net", None, None, "hostunknown", True),
+    ]),
     "exim-delay-hosts.eml": ("Exim", [
         ("delayed", "tom@example.org", "4.3.0", "451", "expired", False),
+    ]),
+    "postfix-delayed.eml": ("Postfix", [
+        ("delayed", "xia@example.org", "4.4.1", None, "expired", False),
     ]),
     "sendmail-dsn-two.eml": ("Sendmail", [
         ("bounce", "victor@example.org", "5.1.1", "550", "userunknown", True),
@@ -72,6 +82,14 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     "exchange-onprem-two.eml": ("Exchange2007", [
         ("bounce", "dora@example.org", "5.1.1", "550", "userunknown", True),
         ("bounce", "emil@example.net", "5.2.2", "554", "mailboxfull", False),
+    ]),
+    # Exchange with a German notice; Exchange 2010 "#550 ... ##" lines and no DSN part
+    "exchange-german.eml": ("Exchange2007", [
+        ("bounce", "elke@example.org", "5.1.1", "550", "userunknown", True),
+    ]),
+    "exchange-hash-textonly.eml": ("Exchange2007", [
+        ("bounce", "gail@example.org", "5.2.2", "552", "mailboxfull", False),
+        ("bounce", "hank@example.org", "5.1.1", "550", "userunknown", True),
     ]),
     "gmail-address-not-found.eml": ("GSuite", [
         ("bounce", "nobody@example.org", "5.1.1", "550", "userunknown", True),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-from bouncewise.formats import _mta
+from bouncewise.formats import _mta, _provider
 from bouncewise.record import Block
 
 NAME = "Exim"
@@ -167,7 +167,12 @@ def decode(msg: Message) -> list[Block] | None:
     if not blocks and failed:
         blocks = [Block(recipient=a) for a in failed]
     blocks = [b for b in blocks if b.recipient and "@" in b.recipient]
-    return _mta.finish(blocks, default_action="failed") or None
+    blocks = _mta.finish(blocks, default_action="failed")
+    for b in blocks:
+        if not b.replycode and "SMTP error from remote" not in b.diagnosis:
+            # Exim's own verdict, not a remote server's reply (formats/data/providers.toml)
+            b.reason = b.reason or _provider.stated_reason("exim", b.diagnosis)
+    return blocks or None
 
 
 def _after_copy(text: str) -> str:
