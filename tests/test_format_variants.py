@@ -58,6 +58,10 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     "postfix-delayed.eml": ("Postfix", [
         ("delayed", "xia@example.org", "4.4.1", None, "expired", False),
     ]),
+    # a delay warning: no address section, the recipient only in "<addr>... Deferred: ..."
+    "sendmail-warning.eml": ("Sendmail", [
+        ("delayed", "cal@example.net", "4.4.1", None, "expired", False),
+    ]),
     "sendmail-dsn-two.eml": ("Sendmail", [
         ("bounce", "victor@example.org", "5.1.1", "550", "userunknown", True),
         ("bounce", "wanda@example.org", "5.2.2", "552", "mailboxfull", False),
@@ -159,3 +163,6 @@ def test_variant(name: str) -> None:
     got = [(r.kind, r.recipient, r.status, r.replycode, r.reason or "undefined", bool(r.hardbounce)) for r in recs]
     assert got == expected
     assert {r.engine for r in recs} == {engine}
+    for r in recs:
+        if r.kind in ("bounce", "delayed"):
+            assert r.diagnosticcode, f"{r.recipient}: the notice's words are kept"

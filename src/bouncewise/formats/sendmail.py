@@ -105,6 +105,12 @@ def parse_text(text: str) -> list[Block]:
                     b = by_rcpt[m.group(1).lower()]
                     if not b.diagnosis:
                         b.diagnosis = m.group(2)
+                elif m and "@" in m.group(1) and stripped.startswith("<"):
+                    # "<addr>... Deferred: ...": a recipient the notice lists nowhere else
+                    # (Sendmail's delay warnings have no address section)
+                    b = Block(recipient=m.group(1), diagnosis=m.group(2))
+                    listed.append(b)
+                    by_rcpt[m.group(1).lower()] = b
                 continue
             rcpt = _mta.address(reply)
             if stripped.startswith("<<<") and command != "QUIT" and code[0] in "45":
