@@ -166,3 +166,8 @@ def test_variant(name: str) -> None:
     for r in recs:
         if r.kind in ("bounce", "delayed"):
             assert r.diagnosticcode, f"{r.recipient}: the notice's words are kept"
+
+
+def test_remote_mta_is_named_without_the_root_dot() -> None:
+    # "Remote-MTA: dns; mx.example.org. (192.0.2.60, the server for the domain example.org.)"
+    assert [r.rhost for r in records("gmail-address-not-found.eml")] == ["mx.example.org"]

@@ -377,7 +377,7 @@ def dsn_blocks(msg: Message) -> list[Block]:
             status_m = _STATUS_RE.search(g.get("status", ""))
             diag = dsn_value(g.get("diagnostic-code", "")) if g.get("diagnostic-code") else ""
             # the host name only: "dns; mx.example.org (TCP|192.0.2.1|25) (banner)" -> mx.example.org
-            rhost = (dsn_value(g.get("remote-mta", "")).split(None, 1) or [""])[0] or None
+            rhost = (dsn_value(g.get("remote-mta", "")).split(None, 1) or [""])[0].rstrip(".") or None
             blocks.append(
                 Block(
                     recipient=rcpt,

@@ -234,7 +234,7 @@ def block_from_fields(fields: dict[str, str], per_message: dict[str, str] | None
         return None
     status = find_status(fields.get("status", ""))
     diagnosis = sweep(strip_type(fields.get("diagnostic-code", "")))
-    rhost = strip_type(fields.get("remote-mta", "")).split(" ")[0] or None
+    rhost = strip_type(fields.get("remote-mta", "")).split(" ")[0].rstrip(".") or None
     lhost = strip_type(fields.get("reporting-mta", per_message.get("reporting-mta", ""))).split(" ")[0] or None
     action = (fields.get("action") or "").strip().lower().split(" ")[0] or None
     return Block(

@@ -129,7 +129,7 @@ def blocks_from_fields(texts: list[str]) -> tuple[list[Block], dict[str, str]]:
             diag = strip_type(diag_raw)[:MAX_DIAG]
             status = choose_status(_status(f.get("status", "")), diag)
             # the host name only, without the server's comment ("mx.example.org (TCP|...)")
-            rhost = (strip_type(f.get("remote-mta", "")).split(None, 1) or [""])[0] or None
+            rhost = (strip_type(f.get("remote-mta", "")).split(None, 1) or [""])[0].rstrip(".") or None
             block = Block(
                 recipient=recipient,
                 original_recipient=clean_address(orig) if orig else None,
