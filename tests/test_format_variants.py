@@ -52,8 +52,21 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
         ("bounce", "amy@example.org", "5.7.1", "550", "blocked", False),
         ("bounce", "bo@badmx.example.net", None, None, "hostunknown", True),
     ]),
+    # cPanel's Exim: its own router verdict and a local mailbox over quota (an alias expanded)
+    "exim-cpanel-local.eml": ("Exim", [
+        ("bounce", "jo@example.net", None, None, "userunknown", True),
+        ("bounce", "kit@example.net", None, None, "mailboxfull", False),
+    ]),
     "exim-delay-hosts.eml": ("Exim", [
         ("delayed", "tom@example.org", "4.3.0", "451", "expired", False),
+    ]),
+    # "refused to talk to me" at the greeting; a recipient expanded from an alias, reply wrapped
+    "postfix-refused-and-alias.eml": ("Postfix", [
+        ("bounce", "fay@example.org", "5.7.1", "554", "blocked", False),
+        ("bounce", "gwen@example.net", "5.1.1", "550", "userunknown", True),
+    ]),
+    "postfix-success.eml": ("Postfix", [
+        ("delivered", "hal@example.org", "2.0.0", "250", "delivered", False),
     ]),
     "postfix-delayed.eml": ("Postfix", [
         ("delayed", "xia@example.org", "4.4.1", None, "expired", False),
@@ -171,3 +184,10 @@ def test_variant(name: str) -> None:
 def test_remote_mta_is_named_without_the_root_dot() -> None:
     # "Remote-MTA: dns; mx.example.org. (192.0.2.60, the server for the domain example.org.)"
     assert [r.rhost for r in records("gmail-address-not-found.eml")] == ["mx.example.org"]
+
+
+def test_alias_expansion_is_the_original_recipient() -> None:
+    got = {r.recipient: r.original_recipient for r in records("postfix-refused-and-alias.eml")}
+    assert got == {"fay@example.org": "fay@example.org", "gwen@example.net": "team@example.com"}
+    got = {r.recipient: r.original_recipient for r in records("exim-cpanel-local.eml")}
+    assert got == {"jo@example.net": None, "kit@example.net": "info@example.net"}
