@@ -111,12 +111,26 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     "gmail-address-not-found.eml": ("GSuite", [
         ("bounce", "nobody@example.org", "5.1.1", "550", "userunknown", True),
     ]),
+    # Gmail's 5.7.26 (unauthenticated sender), its reply folded over "550-5.7.26" lines
+    "gmail-auth-blocked.eml": ("GSuite", [
+        ("bounce", "mona@example.org", "5.7.26", "550", "authfailure", False),
+    ]),
+    # Office 365's newer notice ("Reported error:", no "Generating server:"), a block list
+    "office365-blocklist.eml": ("Office365", [
+        ("bounce", "olaf@example.net", "5.7.1", "550", "blocked", False),
+    ]),
     "gmail-delay.eml": ("GSuite", [
         ("delayed", "hana@example.net", "4.4.1", None, "expired", False),
     ]),
     "courier-two.eml": ("Courier", [
         ("bounce", "fiona@example.org", "5.1.1", "550", "userunknown", True),
         ("bounce", "gus@example.net", "5.2.2", "552", "mailboxfull", False),
+    ]),
+    "courier-delayed.eml": ("Courier", [
+        ("delayed", "tim@example.org", "4.2.2", "452", "mailboxfull", False),
+    ]),
+    "opensmtpd-delayed.eml": ("OpenSMTPD", [
+        ("delayed", "rex@example.org", None, None, "networkerror", False),
     ]),
     "opensmtpd-two.eml": ("OpenSMTPD", [
         ("bounce", "kai@example.org", "5.1.1", "550", "userunknown", True),
@@ -125,6 +139,12 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     # CRLF line endings, lower-case header and field names
     "rfc3464-crlf-lowercase.eml": ("RFC3464", [
         ("bounce", "lou@example.org", "5.1.1", "550", "userunknown", True),
+    ]),
+    # fields as some MTAs write them: no address type, a comment after Status, "Action: Failed",
+    # tab-folded Diagnostic-Code, no empty line after the per-message fields
+    "rfc3464-odd-fields.eml": ("RFC3464", [
+        ("bounce", "vic@example.net", "5.1.1", "550", "userunknown", True),
+        ("bounce", "sales@example.net", "5.2.2", "552", "mailboxfull", False),
     ]),
     # one report, three recipients, three different Actions
     "rfc3464-mixed-actions.eml": ("RFC3464", [
