@@ -57,6 +57,10 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
         ("bounce", "jo@example.net", None, None, "userunknown", True),
         ("bounce", "kit@example.net", None, None, "mailboxfull", False),
     ]),
+    # a translated Exim bounce text: the layout and X-Failed-Recipients are Exim's
+    "exim-german.eml": ("Exim", [
+        ("bounce", "vera@example.org", "5.1.1", "550", "userunknown", True),
+    ]),
     "exim-delay-hosts.eml": ("Exim", [
         ("delayed", "tom@example.org", "4.3.0", "451", "expired", False),
     ]),
@@ -165,6 +169,10 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     ]),
     "autoreply-french.eml": ("RFC3834", [
         ("vacation", "tess@example.org", None, None, "vacation", False),
+    ]),
+    # a read receipt (RFC 8098 MDN): it has a Final-Recipient field but is no bounce
+    "mdn-read-receipt.eml": (None, [
+        ("not-a-bounce", None, None, None, "undefined", False),
     ]),
     # a newsletter about bounces: it quotes replies but is no bounce
     "newsletter-delivery-failed.eml": (None, [

@@ -57,13 +57,21 @@ def _recipient_line(line: str) -> str | None:
     return line.strip()
 
 
-def parse_text(text: str) -> list[Block]:
+def parse_text(text: str, failed: tuple[str, ...] = ()) -> list[Block]:
     lines = _mta.lines_of(text)
     start = None
     for i, line in enumerate(lines[:400]):
         if _LIST_START.search(line):
             start = i + 1
             break
+    if start is None and failed:
+        # a translated bounce_message_file: the list starts at the first address that
+        # X-Failed-Recipients names, as an entry of its own ("  addr")
+        for i, line in enumerate(lines[:400]):
+            entry = _recipient_line(line)
+            if entry is not None and entry.rstrip(":").strip("<>").lower() in failed:
+                start = i
+                break
     if start is None:
         return []
     blocks: list[Block] = []
@@ -145,7 +153,8 @@ def decode(msg: Message) -> list[Block] | None:
     subject = _mta.header_lower(msg, "Subject")
     dsn = _mta.dsn_blocks(msg)
     text = _mta.report_text(msg)
-    found = parse_text(text)
+    failed = [x.strip().strip("<>") for x in _mta.header(msg, "X-Failed-Recipients").split(",") if x.strip()]
+    found = parse_text(text, tuple(a.lower() for a in failed))
     if not found and "created automatically by mail delivery software" not in text[:5000].lower():
         return None
     blocks = _mta.merge(dsn, found)
@@ -163,7 +172,6 @@ def decode(msg: Message) -> list[Block] | None:
                 b.recipient = for_addr or to or None
         if subject.startswith(_DELAY_HEAD) or "has not yet been delivered" in text[:2000]:
             b.action = "delayed"
-    failed = [x.strip().strip("<>") for x in _mta.header(msg, "X-Failed-Recipients").split(",") if x.strip()]
     if not blocks and failed:
         blocks = [Block(recipient=a) for a in failed]
     blocks = [b for b in blocks if b.recipient and "@" in b.recipient]
