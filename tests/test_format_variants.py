@@ -83,6 +83,10 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
         ("bounce", "victor@example.org", "5.1.1", "550", "userunknown", True),
         ("bounce", "wanda@example.org", "5.2.2", "552", "mailboxfull", False),
     ]),
+    # the remote server refused the sender's address at MAIL FROM
+    "sendmail-mailfrom-rejected.eml": ("Sendmail", [
+        ("bounce", "dev@example.org", "5.1.8", "553", "rejected", False),
+    ]),
     "sendmail-nodsn-hostunknown.eml": ("Sendmail", [
         ("bounce", "yuri@nohost.example.org", "5.1.2", "550", "hostunknown", True),
     ]),
@@ -91,6 +95,13 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
         ("bounce", "boris@example.com", "5.1.1", None, "userunknown", True),
         ("bounce", "chen@nohost.example.net", "5.1.2", None, "hostunknown", True),
         ("bounce", "dina@example.org", "5.2.2", "552", "mailboxfull", False),
+    ]),
+    # vpopmail's wording, qmail's "not in my control/locals" (#5.4.6, a routing error as Sisimai
+    # reads it) and the headers-only copy ("--- Enclosed are the original headers")
+    "qmail-vpopmail-notlocal.eml": ("qmail", [
+        ("bounce", "zara@example.net", "5.1.1", None, "userunknown", True),
+        ("bounce", "alan@other.example.net", "5.4.6", None, "networkerror", False),
+        ("bounce", "beau@example.org", "5.7.1", "554", "norelaying", False),
     ]),
     # qmail gave up after a temporary error: as Sisimai has it, the error's own cause (the
     # connection broke) is the reason, not the expiry qmail's closing sentence reports
@@ -122,6 +133,10 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     # Office 365's newer notice ("Reported error:", no "Generating server:"), a block list
     "office365-blocklist.eml": ("Office365", [
         ("bounce", "olaf@example.net", "5.7.1", "550", "blocked", False),
+    ]),
+    # Gmail writes its notice in the sender's language
+    "gmail-german.eml": ("GSuite", [
+        ("bounce", "niemand@example.org", "5.1.1", "550", "userunknown", True),
     ]),
     "gmail-delay.eml": ("GSuite", [
         ("delayed", "hana@example.net", "4.4.1", None, "expired", False),
@@ -219,3 +234,8 @@ def test_alias_expansion_is_the_original_recipient() -> None:
     assert got == {"fay@example.org": "fay@example.org", "gwen@example.net": "team@example.com"}
     got = {r.recipient: r.original_recipient for r in records("exim-cpanel-local.eml")}
     assert got == {"jo@example.net": None, "kit@example.net": "info@example.net"}
+
+
+def test_qmail_diagnosis_stops_at_the_returned_headers() -> None:
+    recs = records("qmail-vpopmail-notlocal.eml")
+    assert not any("Enclosed" in (r.diagnosticcode or "") for r in recs)

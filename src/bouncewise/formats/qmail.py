@@ -24,7 +24,11 @@ _MARKERS = re.compile(
     r"|I'm not going to try again; this message has been in the queue too long",
     re.I,
 )
-_COPY = re.compile(r"^--- ?(?:Below this line is|Enclosed is|Attached is) (?:a )?copy of the message", re.I)
+_COPY = re.compile(
+    r"^--- ?(?:(?:Below this line is|Enclosed is|Attached is) (?:a )?copy of the message"
+    r"|Enclosed are the original headers of the message|Below this line is the top of the message)",
+    re.I,
+)
 _RCPT = re.compile(r"^<([^<>\s]{1,300}@[^<>\s]{1,300})>:\s{0,4}(.{0,2000})$")
 
 # qmail's own sentences and the stage of the SMTP session they describe.
