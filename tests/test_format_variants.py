@@ -4,6 +4,7 @@ would record. Each row is the whole pipeline's output: decoder, diagnosis and re
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,22 @@ def test_alias_expansion_is_the_original_recipient() -> None:
 def test_qmail_diagnosis_stops_at_the_returned_headers() -> None:
     recs = records("qmail-vpopmail-notlocal.eml")
     assert not any("Enclosed" in (r.diagnosticcode or "") for r in recs)
+
+
+def _key(data: bytes) -> list:
+    return [(r.kind, r.recipient, r.status, r.replycode, r.reason)
+            for r in analyse(RawMessage(file=None, index=1, data=data))]
+
+
+@pytest.mark.parametrize("name", ["postfix-multi-wrapped.eml", "postfix-local-textonly.eml"])
+def test_postfix_continuation_lines_indented_by_a_tab(name: str) -> None:
+    # a continuation line that starts "<addr>" is part of the reply, not a new recipient
+    data = (FIX / name).read_bytes()
+    assert _key(re.sub(rb"\n    (?=\S)", b"\n\t", data)) == _key(data)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_trailing_spaces_and_crlf_do_not_matter(name: str) -> None:
+    data = (FIX / name).read_bytes()
+    assert _key(re.sub(rb"(?<=\S)\r?\n", b"  \n", data)) == _key(data)
+    assert _key(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")) == _key(data)
