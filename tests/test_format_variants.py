@@ -70,6 +70,13 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
         ("bounce", "fay@example.org", "5.7.1", "554", "blocked", False),
         ("bounce", "gwen@example.net", "5.1.1", "550", "userunknown", True),
     ]),
+    # Postfix's own verdicts (X-Postfix diagnostic type): DNS, size, TLS, connection
+    "postfix-own-errors.eml": ("Postfix", [
+        ("bounce", "cleo@nohost.example.net", "5.4.4", None, "hostunknown", True),
+        ("bounce", "dirk@example.org", "5.3.4", None, "emailtoolarge", False),
+        ("bounce", "edda@example.net", "4.7.4", None, "failedstarttls", False),
+        ("bounce", "finn@example.org", "4.4.1", None, "networkerror", False),
+    ]),
     "postfix-success.eml": ("Postfix", [
         ("delivered", "hal@example.org", "2.0.0", "250", "delivered", False),
     ]),
@@ -190,6 +197,13 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     "mdn-read-receipt.eml": (None, [
         ("not-a-bounce", None, None, None, "undefined", False),
     ]),
+    # a person replying to a bounce, quoting it; a provider's report from postmaster@
+    "reply-quoting-bounce.eml": (None, [
+        ("not-a-bounce", None, None, None, "undefined", False),
+    ]),
+    "postmaster-report-newsletter.eml": (None, [
+        ("not-a-bounce", None, None, None, "undefined", False),
+    ]),
     # a newsletter about bounces: it quotes replies but is no bounce
     "newsletter-delivery-failed.eml": (None, [
         ("not-a-bounce", None, None, None, "undefined", False),
@@ -259,3 +273,8 @@ def test_trailing_spaces_and_crlf_do_not_matter(name: str) -> None:
     data = (FIX / name).read_bytes()
     assert _key(re.sub(rb"(?<=\S)\r?\n", b"  \n", data)) == _key(data)
     assert _key(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")) == _key(data)
+
+
+def test_postfix_names_the_remote_host_of_its_own_verdicts() -> None:
+    got = [r.rhost for r in records("postfix-own-errors.eml")]
+    assert got == [None, "mx.example.org", "mx.example.net", "mx2.example.org"]

@@ -27,7 +27,10 @@ _SUBJECTS = (
 _RCPT_LINE = re.compile(r"^ {0,3}<([^<>\s]{1,300}@[^<>\s]{1,300})>(.{0,4000})$")
 _EXPANDED = re.compile(r"^ \(expanded from(?: <([^<>\s]{1,300})>\))?")
 _HOST_SAID = re.compile(r"\bhost ([A-Za-z0-9._-]{1,255})\[[^\]]{1,80}\] (?:said|refused to talk to me)")
-_CONNECT = re.compile(r"\b(?:connect to|lost connection with|conversation with) ([A-Za-z0-9._-]{1,255})\[")
+_CONNECT = re.compile(
+    r"\b(?:connect to|lost connection with|conversation with|was not offered by host|size limit \d{1,15} of server)"
+    r" ([A-Za-z0-9._-]{1,255})\["
+)
 
 
 def detect(msg: Message) -> bool:
