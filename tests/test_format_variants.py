@@ -173,6 +173,11 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
         ("bounce", "vic@example.net", "5.1.1", "550", "userunknown", True),
         ("bounce", "sales@example.net", "5.2.2", "552", "mailboxfull", False),
     ]),
+    # "Final-Recipient: LOCAL;hugo" beside the rfc822 Original-Recipient; angle brackets
+    "rfc3464-local-type.eml": ("RFC3464", [
+        ("bounce", "hugo@example.org", "5.2.2", None, "mailboxfull", False),
+        ("bounce", "ines@example.org", "5.1.1", None, "userunknown", True),
+    ]),
     # one report, three recipients, three different Actions
     "rfc3464-mixed-actions.eml": ("RFC3464", [
         ("bounce", "nina@example.org", "5.2.2", "552", "mailboxfull", False),

@@ -371,6 +371,8 @@ def dsn_blocks(msg: Message) -> list[Block]:
             rcpt = clean_recipient(g.get("final-recipient", "")) or clean_recipient(
                 g.get("original-recipient", "")
             )
+            if rcpt and "@" not in rcpt and "@" in (clean_recipient(g.get("original-recipient", "")) or ""):
+                rcpt = clean_recipient(g.get("original-recipient", ""))  # "Final-Recipient: LOCAL;user"
             orig = clean_recipient(g.get("original-recipient", "")) if "original-recipient" in g else None
             if rcpt is None and "status" not in g and "action" not in g:
                 continue

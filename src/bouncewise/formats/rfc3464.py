@@ -32,6 +32,7 @@ NAME = "RFC3464"
 
 _DS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
+_RECIPIENT_ORDER = ("final-recipient", "x-actual-recipient", "original-recipient")
 _FIELD_HINT = re.compile(r"^(?:final-recipient|original-recipient)[ \t]{0,4}:", re.IGNORECASE | re.MULTILINE)
 _REPLY_AT_START = re.compile(r"^\s{0,4}([245][0-5][0-9])(?:[ -]|$)")
 _REPLY_STATUS = re.compile(r"(?<![\w.])[245][0-5][0-9][ -]['\"(]?([245]\.[0-9]{1,3}\.[0-9]{1,3})\b")
@@ -118,8 +119,10 @@ def blocks_from_fields(texts: list[str]) -> tuple[list[Block], dict[str, str]]:
             for n in ("reporting-mta", "received-from-mta", "arrival-date"):
                 if n in f:
                     per_message.setdefault(n, f[n])
-            final = f.get("final-recipient") or f.get("x-actual-recipient") or f.get("original-recipient") or ""
-            recipient = clean_address(final)
+            # an address with a domain: a Final-Recipient of another type ("LOCAL;hugo") gives
+            # way to the rfc822 address of Original-Recipient
+            named = [a for a in (clean_address(f[n]) for n in _RECIPIENT_ORDER if f.get(n)) if a]
+            recipient = next((a for a in named if "@" in a), named[0] if named else None)
             if not recipient:
                 continue
             orig = f.get("original-recipient")
