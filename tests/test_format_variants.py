@@ -32,6 +32,9 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     "postfix-german-qp.eml": ("Postfix", [
         ("bounce", "kunde@example.org", "5.1.1", "550", "userunknown", True),
     ]),
+    "postfix-japanese.eml": ("Postfix", [
+        ("bounce", "jiro@example.org", "5.1.1", "550", "userunknown", True),
+    ]),
     "postfix-french.eml": ("Postfix", [
         ("bounce", "marie@example.org", "5.2.2", "552", "mailboxfull", False),
     ]),
@@ -197,6 +200,10 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     ]),
     "autoreply-french.eml": ("RFC3834", [
         ("vacation", "tess@example.org", None, None, "vacation", False),
+    ]),
+    # Exchange's out-of-office in German: "Auto-Submitted: auto-generated", a localised subject
+    "autoreply-exchange-german.eml": ("RFC3834", [
+        ("vacation", "karin@firma.example.com", None, None, "vacation", False),
     ]),
     # a read receipt (RFC 8098 MDN): it has a Final-Recipient field but is no bounce
     "mdn-read-receipt.eml": (None, [
