@@ -28,6 +28,16 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
         ("bounce", "ghost@example.com", "5.1.1", None, "userunknown", True),
         ("bounce", "ida@example.com", None, None, "mailboxfull", False),
     ]),
+    # local delivery through commands (pipe/maildrop, a .forward command): the text tells more
+    # than the DSN's x-unix Diagnostic-Code (the command died; its output is quoted)
+    "postfix-local-commands.eml": ("Postfix", [
+        ("bounce", "ann@example.com", "5.3.0", None, "mailboxfull", False),
+        ("bounce", "bea@example.com", "5.3.0", None, "mailererror", False),
+    ]),
+    # "delivered to command: ..." in a success report
+    "postfix-success-command.eml": ("Postfix", [
+        ("delivered", "cy@example.com", "2.0.0", None, "delivered", False),
+    ]),
     # Postfix with a localised bounce template (From, Subject and notice translated)
     "postfix-german-qp.eml": ("Postfix", [
         ("bounce", "kunde@example.org", "5.1.1", "550", "userunknown", True),

@@ -444,8 +444,10 @@ def _absorb(block: Block, t: Block, prefer_text: bool) -> None:
         if not block.diagnosis or block.diagnosis.isdigit():
             block.diagnosis = tdiag
         elif prefer_text and len(tdiag) > len(block.diagnosis) and (
-            find_status(tdiag) or find_replycode(tdiag)
+            find_status(tdiag) or find_replycode(tdiag) or block.diagnosis in tdiag
         ):
+            # the text quotes the remote reply, or tells more around the same words
+            # ("Command died with status 1: ... Command output: <the DSN's text>")
             block.diagnosis = tdiag
     if t.status and (not block.status or block.status.endswith(".0.0")) and not t.status.endswith(".0.0"):
         block.status = t.status
