@@ -172,6 +172,10 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
     "opensmtpd-delayed.eml": ("OpenSMTPD", [
         ("delayed", "rex@example.org", None, None, "networkerror", False),
     ]),
+    # OpenSMTPD before 6.x: one text/plain part, no delivery-status
+    "opensmtpd-old-singlepart.eml": ("OpenSMTPD", [
+        ("bounce", "pam@example.org", "5.1.1", "550", "userunknown", True),
+    ]),
     "opensmtpd-two.eml": ("OpenSMTPD", [
         ("bounce", "kai@example.org", "5.1.1", "550", "userunknown", True),
         ("bounce", "lea@example.net", "5.2.2", "552", "mailboxfull", False),
