@@ -237,10 +237,6 @@ CASES: dict[str, tuple[str | None, list[tuple[str, str | None, str | None, str |
 }
 
 
-# rows the parser still gets wrong (each one is taken out when its fix lands)
-KNOWN_WRONG: set[str] = set()
-
-
 def records(name: str) -> list:
     path = FIX / name
     return list(analyse(RawMessage(file=str(path), index=1, data=path.read_bytes())))
@@ -250,10 +246,7 @@ def test_every_fixture_is_in_the_table() -> None:
     assert sorted(p.name for p in FIX.glob("*.eml")) == sorted(CASES)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True)) if n in KNOWN_WRONG else n for n in sorted(CASES)],
-)
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_variant(name: str) -> None:
     engine, expected = CASES[name]
     recs = records(name)
