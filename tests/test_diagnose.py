@@ -172,3 +172,15 @@ def test_log_line_through_diagnose() -> None:
     assert (d.kind, d.reason, d.recipient, d.rhost, d.rip, d.status) == (
         "log", "userunknown", "jo@example.org", "mx.example.org", "192.0.2.10", "5.1.1"
     )
+
+
+def test_an_internal_error_is_named_in_the_evidence(monkeypatch) -> None:
+    from bouncewise.diagnosis import engine
+
+    def broken(*args, **kwargs):
+        raise ValueError("phrases.toml: duplicate key")
+
+    monkeypatch.setattr(engine, "_diagnose", broken)
+    d = diagnose("550 5.1.1 user unknown")
+    assert d.reason == "onhold"
+    assert {"rule": "internal-error", "matched": "ValueError: phrases.toml: duplicate key", "source": "engine"} in d.evidence

@@ -532,7 +532,7 @@ def diagnose(
         shown = text if isinstance(text, str) else repr(text)
         return _finish(
             Diagnosis(text=shown[:MAX_KEEP], kind="unreadable", reason="onhold"),
-            [{"rule": "internal-error", "matched": type(exc).__name__, "source": "engine"}],
+            [{"rule": "internal-error", "matched": f"{type(exc).__name__}: {exc}"[:300], "source": "engine"}],
         )
 
 
