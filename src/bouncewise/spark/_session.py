@@ -1,0 +1,46 @@
+"""A SparkSession set up for bouncewise's jobs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+# Rows per Arrow batch sent to the Python workers: a raw message is often tens of kilobytes,
+# so Spark's default (10,000 rows) would hold hundreds of megabytes per batch.
+ARROW_BATCH_ROWS = 256
+
+
+def under_spark_submit() -> bool:
+    """True in a driver started by spark-submit (which then decides the master)."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def session(master: str | None = None, app_name: str = "bouncewise", conf: dict[str, str] | None = None) -> Any:
+    """The active SparkSession, or a new one. ``master``: None keeps what spark-submit or
+    the environment says, else ``local[*]``. In local mode the Python workers run this
+    interpreter (the one that has bouncewise and pyarrow installed) unless PYSPARK_PYTHON
+    says otherwise, and each executor loads bouncewise's tables once, in the Python daemon,
+    before it forks its workers (bouncewise.spark.daemon)."""
+    from pyspark.sql import SparkSession
+
+    if master is None and not under_spark_submit() and not os.environ.get("MASTER"):
+        master = "local[*]"
+    builder = SparkSession.builder.appName(app_name)
+    if master:
+        builder = builder.master(master)
+    if master and master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+    settings = {
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(ARROW_BATCH_ROWS),
+        "spark.python.daemon.module": "bouncewise.spark.daemon",
+        "spark.sql.session.timeZone": "UTC",
+    }
+    settings.update(conf or {})
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(os.environ.get("BOUNCEWISE_SPARK_LOG", "ERROR"))
+    return spark
