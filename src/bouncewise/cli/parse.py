@@ -178,12 +178,13 @@ def _event_records(sources: list[str], esp: str, limits: Limits):
             yield [Record(kind=ERROR, file=src, index=1, error=f"{type(exc).__name__}: {exc}")]
 
 
-def _summary(messages: int, written: int, kinds: Counter[str], reasons: Counter[str], filtered: Counter[str], unreadable: int) -> None:
+def _summary(messages: int, written: int, kinds: Counter[str], reasons: Counter[str], filtered: Counter[str], unreadable: int,
+             prog: str = "bouncewise parse") -> None:
     err = sys.stderr
     parts = [f"{messages} message{'s' if messages != 1 else ''} read", f"{written} record{'s' if written != 1 else ''} written"]
     if kinds:
         parts.append("(" + ", ".join(f"{k} {n}" for k, n in kinds.most_common()) + ")")
-    err.write("bouncewise parse: " + " ".join(parts[:2]) + (" " + parts[2] if len(parts) > 2 else "") + "\n")
+    err.write(f"{prog}: " + " ".join(parts[:2]) + (" " + parts[2] if len(parts) > 2 else "") + "\n")
     if reasons:
         err.write("  by reason: " + ", ".join(f"{k} {n}" for k, n in reasons.most_common()) + "\n")
     if filtered:
