@@ -146,15 +146,16 @@ def counts(records: Any, *, per_file: bool = False) -> Counts:
     by reason, messages with an error record."""
     from pyspark.sql import functions as F
 
-    unit = [F.col("file")] if per_file else [F.col("file"), F.col("index")]
+    unit = ["file"] if per_file else ["file", "index"]
     out = Counts()
     for row in records.groupBy("kind", "reason").count().collect():
         out.records += row["count"]
         out.kinds[row["kind"]] += row["count"]
         if row["reason"] and row["kind"] in ("bounce", "delayed"):
             out.reasons[row["reason"]] += row["count"]
-    out.messages = records.select(*unit).distinct().count()
-    out.unreadable = records.filter(F.col("kind") == "error").select(*unit).distinct().count()
+    per_message = records.groupBy(*unit).agg(F.max((F.col("kind") == "error").cast("int")).alias("error"))
+    row = per_message.agg(F.count(F.lit(1)).alias("messages"), F.sum("error").alias("errors")).collect()[0]
+    out.messages, out.unreadable = row["messages"], row["errors"] or 0
     return out
 
 
