@@ -131,3 +131,13 @@ def test_scan_logs_whole_files(spark):
     for r in got:
         r["evidence"] = [dict(e) for e in r["evidence"]]
     assert sorted(map(_key, got)) == sorted(map(_key, want))
+
+
+def test_the_time_limit_holds_on_the_executors(spark):
+    """The per-message deadline (SIGALRM) is armed in the Python workers too."""
+    from bouncewise.spark import parse_messages
+
+    good = (FIXTURES / "bounces" / "dsn-two-recipients.eml").read_bytes()
+    rows = parse_messages(_rows(spark, [("slow.eml", good)]), limits=Limits(max_seconds=1e-6)).collect()
+    assert [r["kind"] for r in rows] == ["error"]
+    assert "longer than the limit" in rows[0]["error"]

@@ -41,6 +41,9 @@ def session(master: str | None = None, app_name: str = "bouncewise", conf: dict[
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+        if "spark.driver.extraJavaOptions" not in (conf or {}):
+            log4j = os.path.join(os.path.dirname(os.path.abspath(__file__)), "log4j2.properties")
+            builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
     settings = {
         "spark.sql.execution.arrow.maxRecordsPerBatch": str(ARROW_BATCH_ROWS),
         "spark.sql.execution.arrow.maxBytesPerBatch": str(ARROW_BATCH_BYTES),
