@@ -34,7 +34,8 @@ def pytest_collection_modifyitems(config, items):  # noqa: ARG001 - pytest hook 
     mark = pytest.mark.skip(reason=f"Spark tests skipped: {WHY_NOT}")
     here = str(Path(__file__).parent)
     for item in items:
-        if str(item.fspath).startswith(here):
+        # the tests that run Spark: those with the session fixture, and the fresh-process run
+        if str(item.fspath).startswith(here) and ("spark" in getattr(item, "fixturenames", ()) or "fresh_process" in item.name):
             item.add_marker(mark)
 
 
