@@ -72,6 +72,24 @@ def test_paths_show_as_parse_shows_them_and_missing_inputs_are_errors(spark, tmp
     assert dirs and all(re.fullmatch(r"date=([0-9]{4}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)", d) for d in dirs)
 
 
+def test_a_glob_and_files_over_max_file(spark, tmp_path):
+    folder = ROOT / "tests" / "fixtures" / "bounces"
+    files = sorted(folder.glob("dsn-*.eml"))
+    big = {str(p) for p in files if p.stat().st_size > 800}
+    assert big and len(big) < len(files)
+    out = tmp_path / "records"
+    code, err = _run(str(folder / "dsn-*.eml"), "--output", str(out), "--max-file", "800")
+    assert code == 1, err
+    got = _read_back(spark, out)
+    assert {r["file"] for r in got} == {str(p) for p in files}  # the glob expanded by Spark, shown as paths
+    for r in got:
+        if r["file"] in big:
+            assert r["kind"] == "error" and "over the limit of 800" in r["error"]
+    want = [r.to_dict() for p in files if str(p) not in big for r in parse(str(p))]
+    assert sorted(map(_key, [r for r in got if r["file"] not in big])) == sorted(map(_key, want))
+    assert f"errors: {len(big)} message" in err
+
+
 def test_json_output_and_existing_output(spark, tmp_path):
     folder = ROOT / "tests" / "fixtures" / "variants"
     out = tmp_path / "records.json"
