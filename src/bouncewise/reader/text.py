@@ -1,0 +1,90 @@
+"""The notice's own text: its text/plain parts (text/html turned into lines when it has none),
+never the attached returned message."""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from bouncewise.formats import _mta
+from bouncewise.formats._util import part_text
+from bouncewise.reader.patterns import ATTACHED, BREAK_RE, TAG_RE
+from bouncewise.reader.vocab import MAX_TEXT
+
+
+def drop_blocks(text: str, tag: str) -> str:
+    """Remove <tag ...> ... </tag> blocks (style sheets, scripts) by plain searching."""
+    low = text.lower()
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = low.find("<" + tag, pos)
+        if start < 0:
+            break
+        end = low.find("</" + tag, start)
+        if end < 0:
+            break
+        out.append(text[pos:start])
+        close = low.find(">", end)
+        pos = len(text) if close < 0 else close + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def strip_html(text: str) -> str:
+    text = drop_blocks(drop_blocks(text[:MAX_TEXT], "style"), "script")
+    text = BREAK_RE.sub("\n", text)
+    text = TAG_RE.sub(" ", text)
+    for a, b in (
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&nbsp;", " "),
+        ("&quot;", '"'),
+        ("&#39;", "'"),
+        ("&amp;", "&"),
+    ):
+        text = text.replace(a, b)
+    return text
+
+
+def part_text_utf8(part: Message) -> str:
+    """A text part decoded; when its declared charset does not fit the bytes but UTF-8 does
+    (a notice re-encoded on its way), UTF-8 is used."""
+    text = part_text(part)
+    if "\ufffd" in text[:20_000]:
+        try:
+            raw = part.get_payload(decode=True)
+        except Exception:
+            raw = None
+        if isinstance(raw, bytes):
+            try:
+                return raw[:MAX_TEXT].decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+    return text
+
+
+def notice_text(msg: Message) -> str:
+    """The notice's own text: its text/plain parts (text/html when it has none), not
+    descending into attached messages."""
+    plain: list[str] = []
+    html: list[str] = []
+    stack = [msg]
+    size = 0
+    while stack and size < MAX_TEXT:
+        part = stack.pop(0)
+        ctype = part.get_content_type()
+        if part is not msg and ctype in ATTACHED:
+            continue
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack = [p for p in payload if isinstance(p, Message)] + stack
+            continue
+        if ctype == "text/plain" or (ctype == "text/html"):
+            text = part_text_utf8(part)
+            size += len(text)
+            (plain if ctype == "text/plain" else html).append(text)
+        elif not msg.is_multipart():
+            plain.append(part_text_utf8(part))
+    text = "\n".join(plain) if any(p.strip() for p in plain) else strip_html("\n".join(html))
+    return _mta.norm(text[:MAX_TEXT])
