@@ -429,9 +429,15 @@ def _rules() -> dict[str, Any]:
 
 
 def _userunknown_context(
-    status: str | None, cmd: str | None, context: str | None, strong: list[Phrase], evidence: list[dict[str, Any]]
+    status: str | None,
+    cmd: str | None,
+    context: str | None,
+    strong: list[Phrase],
+    evidence: list[dict[str, Any]],
+    lookup: str | None = None,
 ) -> str:
-    """What user-unknown wording means at this SMTP stage and with this status code."""
+    """What user-unknown wording means at this SMTP stage and with this status code
+    (``lookup``: the text's statement that the address is not in the system's directory)."""
     rule = _rules()["userunknown"]
     said = _status_reason(status)
     if said in rule["status_confirms"]:
@@ -442,6 +448,9 @@ def _userunknown_context(
             return other[0]
         return "userunknown"
     if cmd in rule["address_commands"]:
+        return "userunknown"
+    if lookup:
+        evidence.append({"rule": "context:directory-lookup", "matched": lookup, "source": "context"})
         return "userunknown"
     if status and "X" + status[1:] in rule["status_filtered"]:
         evidence.append({"rule": "context:userunknown-with-mailbox-status", "matched": status, "source": "context"})
@@ -662,6 +671,7 @@ def _diagnose(
     missing = _missing_domain(t) if "does not exist" in low else None
     # (read by _decide only for a reason that a phrase found names: see _may_expire)
     gave_up = _queue_expiry().first(low) if _may_expire(ranks) else None
+    lookup = _directory_lookup().first(low) if ranks else None
     x_unix = "x-unix;" in low and t.lstrip().lower().startswith("x-unix;")
     has_words = not all(map(str.isdigit, words))  # (a word that is not a number)
     verdict = action.strip().lower() if action else ""
@@ -672,7 +682,7 @@ def _diagnose(
      hardbounce, retry, category, who_acts, explanation, advice) = _decide(
         ranks, tuple(providers), named, code_hit, status, replycode, cmd, context, verdict,
         missing, gave_up, x_unix, _provider_context_found(providers, low) if providers else (),
-        has_words, kind, vendor, permanent,
+        has_words, kind, vendor, permanent, lookup,
     )  # fmt: skip
     evidence.extend(map(dict.copy, more))  # (_decide's evidence dicts, each result with its own)
     if special_rank >= 0:
@@ -685,6 +695,11 @@ def _diagnose(
         kept, replycode, status, decided_by, cmd, recipient, rhost, rip, provider, reason, hardbounce, retry,
         retry_after, category, who_acts, explanation, list(advice), evidence, confidence, kind,
     )
+
+
+@lru_cache(maxsize=1)
+def _directory_lookup() -> Needles:
+    return Needles(_rules()["userunknown"]["directory_lookup"])
 
 
 @lru_cache(maxsize=1)
@@ -736,6 +751,7 @@ def _decide(
     kind: str,
     vendor: str | None,
     permanent: bool,
+    lookup: str | None = None,
 ) -> tuple[Any, ...]:
     """The decision of docs/diagnose.md from the facts of one text, and what follows from it:
     (reason, decided_by, confidence, provider name, rank of the "special" phrase that decided
@@ -809,7 +825,7 @@ def _decide(
                 reason, decided_by, confidence = "hostunknown", "text", 0.7
                 evidence.append({"rule": "text:domain-does-not-exist", "matched": domain, "source": "text"})
         if reason == "userunknown":
-            reason = _userunknown_context(status, cmd, context, strong, evidence)
+            reason = _userunknown_context(status, cmd, context, strong, evidence, lookup)
         if reason in _rules()["queue_expiry"]["overrides"] and decided_by == "text":
             if gave_up:
                 reason = "expired"

@@ -26,6 +26,7 @@ from bouncewise.formats._util import (
     smtp_command,
     strip_type,
 )
+from bouncewise.formats._mta import same_address
 from bouncewise.record import Block
 
 NAME = "RFC3464"
@@ -195,4 +196,26 @@ def decode(msg: Message) -> list[Block] | None:
                     b.status = choose_status(b.status, quoted.group(1) if quoted else b.diagnosis)
                 b.replycode = b.replycode or find_replycode(b.diagnosis, b.status)
                 b.command = b.command or smtp_command(b.diagnosis)
+    _with_text(msg, blocks)
     return blocks
+
+
+def _with_text(msg: Message, blocks: list[Block]) -> None:
+    """What the notice's human-readable text adds to the fields of each recipient: the SMTP
+    command the reply answered, the remote host, and the fuller reply when the text quotes the
+    Diagnostic-Code's words and says more (the generic reader reads the text)."""
+    if all(b.command and b.rhost for b in blocks):
+        return
+    from bouncewise.reader import text_blocks
+
+    text = text_blocks(msg)
+    if not text:
+        return
+    for b in blocks:
+        partner = next((t for t in text if same_address(t.recipient, b.recipient)), None)
+        if partner is None and len(blocks) == 1 and len(text) == 1:
+            partner = text[0]
+        if partner is None:
+            continue
+        b.command = b.command or partner.command
+        b.rhost = b.rhost or partner.rhost

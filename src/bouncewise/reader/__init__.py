@@ -20,7 +20,7 @@ Vocabulary lives in ``reader/data/*.toml``. Patterns are linear and input is cap
 
 from __future__ import annotations
 
-from bouncewise.reader.notice import read
+from bouncewise.reader.notice import read, text_blocks
 from bouncewise.reader.signals import detect
 
-__all__ = ["detect", "read"]
+__all__ = ["detect", "read", "text_blocks"]

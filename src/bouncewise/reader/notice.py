@@ -160,6 +160,20 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
     return blocks or None
 
 
+def text_blocks(msg: Message) -> list[Block]:
+    """The recipients the notice's text names, each with what its lines say (reply, codes,
+    command, remote host), without deciding whether the message is a notice: for a decoder
+    that has the recipients from structured fields and wants what the text adds."""
+    v = vocab()
+    text = _mta.unquote(notice_text(msg))
+    lines = [ln[:MAX_LINE] for ln in text.split("\n")[:MAX_LINES]]
+    regions = split_regions(lines, v)
+    original = inline_original(regions[1]) if len(regions) > 1 else None
+    system, side = excluded(msg, original)
+    hits = find_hits(regions[0], v, system, side)
+    return finish(blocks_of(regions[0], hits, v)) if hits else []
+
+
 def from_attached(msg: Message, attached: list[Message], depth: int) -> list[Block] | None:
     """A notice forwarded as an attachment: read the attached notice itself."""
     if depth > 0:
