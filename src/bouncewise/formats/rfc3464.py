@@ -26,7 +26,7 @@ from bouncewise.formats._util import (
     smtp_command,
     strip_type,
 )
-from bouncewise.formats._mta import same_address
+from bouncewise.formats._mta import quoted_reply, same_address
 from bouncewise.record import Block
 
 NAME = "RFC3464"
@@ -196,6 +196,11 @@ def decode(msg: Message) -> list[Block] | None:
                     b.status = choose_status(b.status, quoted.group(1) if quoted else b.diagnosis)
                 b.replycode = b.replycode or find_replycode(b.diagnosis, b.status)
                 b.command = b.command or smtp_command(b.diagnosis)
+    for b in blocks:
+        inner = quoted_reply(b.diagnosis) if b.diagnosis else None
+        if inner is not None:  # the remote server's reply quoted inside the MTA's own verdict
+            b.replycode = inner[0]
+            b.status = inner[1] or b.status
     _with_text(msg, blocks)
     return blocks
 

@@ -169,7 +169,7 @@ def blocks_of(body: list[str], hits: list[Hit], v: Vocab) -> list[Block]:
                 recipient=names[key],
                 diagnosis=diag,
                 status=status_of(reply or "", seg_text),
-                command=command_of(seg),
+                command=command_of(seg, v),
                 rhost=rhost_of(seg_text),
             )
         )

@@ -89,11 +89,16 @@ def own_words(seg: list[str], v: Vocab) -> str:
     return " ".join(k for k in kept if k)
 
 
-def command_of(seg: list[str]) -> str | None:
+def command_of(seg: list[str], v: Vocab) -> str | None:
+    """The SMTP command a recipient's reply answered, as the notice words it."""
     text = " ".join(s.strip() for s in seg)
     found = _mta.find_command(text)
     if found:
         return found
+    low = text.lower()
+    for phrase, command in v.stages:
+        if phrase in low:
+            return command
     last = None
     for raw in seg:
         m = COMMAND_LINE_RE.match(raw.strip())
@@ -144,6 +149,10 @@ def finish(blocks: list[Block]) -> list[Block]:
         found = status_of(b.diagnosis, "")
         if found and (not b.status or (not found.endswith(".0.0") and found[0] == b.status[0])):
             b.status = found  # the server's own code is more exact than the notice's
+        inner = _mta.quoted_reply(b.diagnosis)
+        if inner is not None:  # the remote server's reply inside the reporting MTA's verdict
+            b.replycode = inner[0]
+            b.status = inner[1] or (b.status if b.status and b.status[0] == inner[0][0] else None)
         if not b.replycode:
             b.replycode = find_replycode(b.diagnosis, b.status) or any_replycode(b.diagnosis, b.status)
         if b.replycode and b.status and b.replycode[0] != b.status[0]:

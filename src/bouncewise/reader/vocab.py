@@ -39,6 +39,7 @@ class Vocab:
     salutations: tuple[str, ...]
     label_words: tuple[str, ...]
     reply_prefixes: tuple[str, ...]
+    stages: tuple[tuple[str, str], ...]
 
 
 DATA_FILES = ("signals", "recipients", "replies", "boundary")
@@ -73,4 +74,5 @@ def vocab() -> Vocab:
         salutations=low("recipients", "salutations"),
         label_words=low("recipients", "label_words"),
         reply_prefixes=low("subject", "reply_prefixes"),
+        stages=tuple((p.lower(), c) for p, c in data["replies"]["stages"]),
     )
