@@ -86,7 +86,7 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
     lines = [ln[:MAX_LINE] for ln in text.split("\n")[:MAX_LINES]]
     regions = split_regions(lines, v)
     if original is None and len(regions) > 1:
-        original = inline_original(regions[1])
+        original = inline_original([ln for r in regions[1:4] for ln in r])
     system, side = excluded(msg, original)
 
     dsn = _mta.dsn_blocks(msg) + _mta.inline_dsn_blocks(text)
@@ -168,7 +168,7 @@ def text_blocks(msg: Message) -> list[Block]:
     text = _mta.unquote(notice_text(msg))
     lines = [ln[:MAX_LINE] for ln in text.split("\n")[:MAX_LINES]]
     regions = split_regions(lines, v)
-    original = inline_original(regions[1]) if len(regions) > 1 else None
+    original = inline_original([ln for r in regions[1:4] for ln in r]) if len(regions) > 1 else None
     system, side = excluded(msg, original)
     hits = find_hits(regions[0], v, system, side)
     return finish(blocks_of(regions[0], hits, v)) if hits else []

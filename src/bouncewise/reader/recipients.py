@@ -108,7 +108,8 @@ def find_hits(lines: list[str], v: Vocab, system: set[str], side: set[str]) -> l
             if after.startswith(v.salutations):
                 continue  # "user@example.org 様": the notice greets its reader
             key = addr.lower()
-            if key in system or not usable(addr, v, listed=labelled or announced):
+            # a mail-system address counts when the notice names it in a recipient's place
+            if key in system or not usable(addr, v, listed=labelled or announced or told or coded):
                 continue
             if key in side and not (labelled or announced or (at_start and reply_line)):
                 continue  # the original sender, unless named in a recipient's place
@@ -158,11 +159,14 @@ def blocks_of(body: list[str], hits: list[Hit], v: Vocab) -> list[Block]:
                 break
         segments[key].extend(seg)
     names = {h.address.lower(): h.address for h in hits}
+    # a reply quoted above every recipient (the notice states the error, then the details
+    # naming the recipient): it belongs to each recipient whose own lines quote none
+    preamble_reply = reply_in(body[: hits[0].line], v) if hits else None
     blocks: list[Block] = []
     for key in order:
         seg = segments[key]
         seg_text = "\n".join(seg)
-        reply = reply_in(seg, v)
+        reply = reply_in(seg, v) or preamble_reply
         diag = reply if reply else own_words(drop_addresses_only(seg, v), v)
         blocks.append(
             Block(

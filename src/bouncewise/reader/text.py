@@ -84,7 +84,30 @@ def notice_text(msg: Message) -> str:
             text = part_text_utf8(part)
             size += len(text)
             (plain if ctype == "text/plain" else html).append(text)
+        elif ctype.startswith("multipart/"):
+            # a multipart whose boundary could not be read (a header folded without
+            # indentation): its raw text still holds the notice's parts
+            plain.append(_unparsed_parts(part_text_utf8(part)))
         elif not msg.is_multipart():
             plain.append(part_text_utf8(part))
     text = "\n".join(plain) if any(p.strip() for p in plain) else strip_html("\n".join(html))
     return _mta.norm(text[:MAX_TEXT])
+
+
+def _unparsed_parts(raw: str) -> str:
+    """The text of a multipart body that was not split into parts: boundary lines, the part
+    headers after each and a leading "boundary=" parameter line dropped."""
+    out: list[str] = []
+    in_headers = False
+    for line in raw[:MAX_TEXT].split("\n"):
+        s = line.strip()
+        if s.startswith("--") and len(s) > 8 and " " not in s:
+            in_headers = True  # a boundary line: part headers follow, up to an empty line
+            continue
+        if in_headers:
+            in_headers = bool(s)
+            continue
+        if not out and s.lower().startswith("boundary="):
+            continue
+        out.append(line)
+    return "\n".join(out)
