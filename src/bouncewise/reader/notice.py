@@ -73,7 +73,7 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
         sender_sig
         or subject_sig
         or xfailed
-        or (auto and original is not None)
+        or original is not None
         or msg.get_content_type() == "multipart/report"
     ):
         return None
@@ -114,8 +114,10 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
         claimed = says_failure and (reply_sig or original is not None or cut)
     elif subject_sig:
         claimed = says_failure and (original is not None or reply_sig or cut)
-    else:  # an automatic message with a returned message attached
-        claimed = auto and original is not None and failure_sig and reply_sig
+    elif auto:  # an automatic message with a returned message attached
+        claimed = original is not None and failure_sig and reply_sig
+    else:  # a message attached, and the text says it could not be delivered to its addressee
+        claimed = original is not None and failure_sig and addressed_to(original, hits)
     if not claimed:
         return from_attached(msg, attached, depth)
 
@@ -172,6 +174,16 @@ def text_blocks(msg: Message) -> list[Block]:
     system, side = excluded(msg, original)
     hits = find_hits(regions[0], v, system, side)
     return finish(blocks_of(regions[0], hits, v)) if hits else []
+
+
+def addressed_to(original: Message, hits: list[Hit]) -> bool:
+    """Whether an address the notice names in a recipient's place is one the returned message
+    was sent to (its To or Cc): the notice is about that message's delivery."""
+    named = {h.address.lower() for h in hits if h.strong}
+    if not named:
+        return False
+    sent_to = {a.lower() for name in ("To", "Cc") for _, a in getaddresses([header(original, name)]) if "@" in a}
+    return bool(named & sent_to)
 
 
 def from_attached(msg: Message, attached: list[Message], depth: int) -> list[Block] | None:

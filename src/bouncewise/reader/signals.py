@@ -90,4 +90,5 @@ def detect(msg: Message) -> bool:
         return True
     if msg.get_content_type() == "multipart/report":
         return True
-    return auto_generated(msg) and msg.is_multipart()
+    # an automatic message, or any with a message attached: the text decides (notice.read)
+    return msg.is_multipart() and (auto_generated(msg) or bool(attached_messages(msg)))
