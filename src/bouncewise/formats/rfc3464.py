@@ -123,7 +123,7 @@ def blocks_from_fields(texts: list[str]) -> tuple[list[Block], dict[str, str]]:
             # an address with a domain: a Final-Recipient of another type ("LOCAL;hugo") gives
             # way to the rfc822 address of Original-Recipient
             named = [a for a in (clean_address(f[n]) for n in _RECIPIENT_ORDER if f.get(n)) if a]
-            recipient = next((a for a in named if "@" in a), named[0] if named else None)
+            recipient = next((a for a in named if proper_address(a)), named[0] if named else None)
             if not recipient:
                 continue
             orig = f.get("original-recipient")
@@ -153,6 +153,15 @@ def blocks_from_fields(texts: list[str]) -> tuple[list[Block], dict[str, str]]:
     for b in blocks:
         b.lhost = lhost
     return blocks, per_message
+
+
+def proper_address(value: str | None) -> bool:
+    """An address with a local part and a domain of at least two labels, not a source route
+    ("@mx.example.org", "@relay:user@host")."""
+    if not value:
+        return False
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain and ":" not in value)
 
 
 def _human_diagnosis(human: list[str], block: Block) -> str:
@@ -209,7 +218,7 @@ def _with_text(msg: Message, blocks: list[Block]) -> None:
     """What the notice's human-readable text adds to the fields of each recipient: the SMTP
     command the reply answered, the remote host, and the fuller reply when the text quotes the
     Diagnostic-Code's words and says more (the generic reader reads the text)."""
-    if all(b.command and b.rhost for b in blocks):
+    if all(b.command and b.rhost and proper_address(b.recipient) for b in blocks):
         return
     from bouncewise.reader import text_blocks
 
@@ -222,5 +231,7 @@ def _with_text(msg: Message, blocks: list[Block]) -> None:
             partner = text[0]
         if partner is None:
             continue
+        if not proper_address(b.recipient) and proper_address(partner.recipient):
+            b.recipient = partner.recipient  # a source route or a bare "@host" in the field
         b.command = b.command or partner.command
         b.rhost = b.rhost or partner.rhost
