@@ -30,7 +30,7 @@ from bouncewise.reader.signals import (
     strip_forward,
     subject_signal,
 )
-from bouncewise.reader.text import notice_text
+from bouncewise.reader.text import is_pasted, notice_text, pasted_text
 from bouncewise.reader.vocab import (
     FROM_ORIGINAL_NOTE,
     MAX_DIAG,
@@ -69,11 +69,13 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
     attached = attached_messages(msg)
     original = attached[0] if attached else None
     auto = auto_generated(msg)
+    pasted = is_pasted(msg)
     if not (
         sender_sig
         or subject_sig
         or xfailed
         or original is not None
+        or pasted
         or msg.get_content_type() == "multipart/report"
     ):
         return None
@@ -82,7 +84,7 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
     if subject.lstrip().startswith(v.reply_prefixes) and not (sender_sig or xfailed):
         return None  # a person's reply about a failure, not the notice itself
 
-    text = _mta.unquote(notice_text(msg))
+    text = _mta.unquote(pasted_text(msg) if pasted else notice_text(msg))
     lines = [ln[:MAX_LINE] for ln in text.split("\n")[:MAX_LINES]]
     regions = split_regions(lines, v)
     if original is None and len(regions) > 1:
@@ -114,6 +116,8 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
         claimed = says_failure and (reply_sig or original is not None or cut)
     elif subject_sig:
         claimed = says_failure and (original is not None or reply_sig or cut)
+    elif pasted:  # a notice's text without its headers: the text alone must say it all
+        claimed = says_failure and any(h.strong for h in hits)
     elif auto:  # an automatic message with a returned message attached
         claimed = original is not None and failure_sig and reply_sig
     else:  # a message attached, and the text says it could not be delivered to its addressee

@@ -111,3 +111,25 @@ def _unparsed_parts(raw: str) -> str:
             continue
         out.append(line)
     return "\n".join(out)
+
+
+# Headers that every message handed on by a mail system has at least one of; a "message"
+# with none of them is text pasted from a mail client (or a file holding only a notice's body).
+_MESSAGE_HEADERS = (
+    "From", "Date", "Received", "Message-ID", "Subject", "To", "Return-Path", "Content-Type",
+    "MIME-Version", "Sender", "Delivered-To",
+)
+
+
+def is_pasted(msg: Message) -> bool:
+    """A text without a message's headers: what a help-desk user copies out of a mail client."""
+    return not any(msg.get(name) is not None for name in _MESSAGE_HEADERS)
+
+
+def pasted_text(msg: Message) -> str:
+    """The whole pasted text: any "Name: value" lines the message parser took for headers
+    ("Error: Invalid user address") come back in front of the body."""
+    head = "\n".join(f"{name}: {value}" for name, value in msg.items()[:50])
+    body = msg.get_payload()
+    body = part_text_utf8(msg) if isinstance(body, str) else ""
+    return _mta.norm((head + "\n\n" + body if head else body)[:MAX_TEXT])
