@@ -117,7 +117,10 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
     elif subject_sig:
         claimed = says_failure and (original is not None or reply_sig or cut)
     elif pasted:  # a notice's text without its headers: the text alone must say it all
-        claimed = says_failure and any(h.strong for h in hits)
+        # its own sentences (not only quoted replies: pasted reply lines are diagnosed as
+        # replies) say delivery failed, and a recipient is named in a recipient's place
+        prose = any(not has_reply(ln) and any(p in ln.lower() for p in v.failure) for ln in body[:400])
+        claimed = prose and any(h.strong for h in hits)
     elif auto:  # an automatic message with a returned message attached
         claimed = original is not None and failure_sig and reply_sig
     else:  # a message attached, and the text says it could not be delivered to its addressee
