@@ -208,7 +208,8 @@ be delivered to one or more recipients.
 def test_paste_of_a_notice_body_without_headers_is_read_as_a_notice(client: TestClient) -> None:
     r = client.post("/diagnose", data={"text": PASTED_NOTICE}, headers=HTML)
     assert r.status_code == 200
-    assert html_count(r.text) == 1  # one record: the recipient, not one per line
+    assert "1 recipient in the message" in r.text  # read as a notice, not as reply lines
+    assert html_count(r.text) == 1
     assert "jo@example.org" in r.text and "hard bounce" in r.text
 
 
