@@ -81,8 +81,13 @@ def own_words(seg: list[str], v: Vocab) -> str:
         if not s or SEPARATOR_RE.match(s) and len(s.strip("-=*_#~+ ")) == 0:
             continue
         low = s.lower()
-        if any(b in low for b in v.boilerplate):
-            continue
+        cut = min((low.find(b) for b in v.boilerplate if b in low), default=-1)
+        if cut >= 0:
+            # boilerplate ("Learn more at ...", "please contact ...") after the line's own
+            # words: keep what comes before it, when that says something
+            s = s[:cut].rstrip(" .,;:-")
+            if len(s) < 20:
+                continue
         kept.append(s.strip("-=*_#~ "))
         if sum(len(k) for k in kept) > MAX_DIAG:
             break
