@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from bouncewise.formats._mta import quoted_reply, same_address
 from bouncewise.formats._util import (
     STATUS_RE,
     choose_status,
@@ -26,7 +27,6 @@ from bouncewise.formats._util import (
     smtp_command,
     strip_type,
 )
-from bouncewise.formats._mta import quoted_reply, same_address
 from bouncewise.record import Block
 
 NAME = "RFC3464"
@@ -194,9 +194,18 @@ def decode(msg: Message) -> list[Block] | None:
     blocks, _ = blocks_from_fields(fields)
     if not blocks:
         return None
-    for b in blocks:
+    partners = _text_partners(msg, blocks)
+    for b, partner in zip(blocks, partners, strict=True):
+        if partner is not None:
+            # what the notice's human-readable text adds (read by the generic reader): the
+            # address when the field holds none, the SMTP command, the remote host, and the
+            # recipient's own lines when the report gives no Diagnostic-Code
+            if not proper_address(b.recipient) and proper_address(partner.recipient):
+                b.recipient = partner.recipient  # a source route or a bare "@host" in the field
+            b.command = b.command or partner.command
+            b.rhost = b.rhost or partner.rhost
         if not b.diagnosis:
-            b.diagnosis = _human_diagnosis(human, b)
+            b.diagnosis = (partner.diagnosis if partner is not None else "") or _human_diagnosis(human, b)
             if b.diagnosis:
                 if not b.status or b.status.endswith(".0.0"):
                     # a generic Status field: the notice's words may say more, and the code
@@ -205,33 +214,26 @@ def decode(msg: Message) -> list[Block] | None:
                     b.status = choose_status(b.status, quoted.group(1) if quoted else b.diagnosis)
                 b.replycode = b.replycode or find_replycode(b.diagnosis, b.status)
                 b.command = b.command or smtp_command(b.diagnosis)
-    for b in blocks:
         inner = quoted_reply(b.diagnosis) if b.diagnosis else None
         if inner is not None:  # the remote server's reply quoted inside the MTA's own verdict
             b.replycode = inner[0]
             b.status = inner[1] or b.status
-    _with_text(msg, blocks)
     return blocks
 
 
-def _with_text(msg: Message, blocks: list[Block]) -> None:
-    """What the notice's human-readable text adds to the fields of each recipient: the SMTP
-    command the reply answered, the remote host, and the fuller reply when the text quotes the
-    Diagnostic-Code's words and says more (the generic reader reads the text)."""
-    if all(b.command and b.rhost and proper_address(b.recipient) for b in blocks):
-        return
+def _text_partners(msg: Message, blocks: list[Block]) -> list[Block | None]:
+    """For each recipient of the report, the block the generic reader finds for it in the
+    notice's text (paired by address, or the only one with the only one), when the report's
+    fields leave something out."""
+    if all(b.command and b.rhost and b.diagnosis and proper_address(b.recipient) for b in blocks):
+        return [None] * len(blocks)
     from bouncewise.reader import text_blocks
 
     text = text_blocks(msg)
-    if not text:
-        return
+    out: list[Block | None] = []
     for b in blocks:
         partner = next((t for t in text if same_address(t.recipient, b.recipient)), None)
         if partner is None and len(blocks) == 1 and len(text) == 1:
             partner = text[0]
-        if partner is None:
-            continue
-        if not proper_address(b.recipient) and proper_address(partner.recipient):
-            b.recipient = partner.recipient  # a source route or a bare "@host" in the field
-        b.command = b.command or partner.command
-        b.rhost = b.rhost or partner.rhost
+        out.append(partner)
+    return out
