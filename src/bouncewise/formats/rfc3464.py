@@ -204,6 +204,8 @@ def decode(msg: Message) -> list[Block] | None:
                 b.recipient = partner.recipient  # a source route or a bare "@host" in the field
             b.command = b.command or partner.command
             b.rhost = b.rhost or partner.rhost
+            if b.diagnosis.isdigit() and partner.diagnosis:
+                b.diagnosis = ""  # a bare exit status ("X-Unix; 75"): the text says what failed
         if not b.diagnosis:
             b.diagnosis = (partner.diagnosis if partner is not None else "") or _human_diagnosis(human, b)
             if b.diagnosis:
@@ -225,7 +227,7 @@ def _text_partners(msg: Message, blocks: list[Block]) -> list[Block | None]:
     """For each recipient of the report, the block the generic reader finds for it in the
     notice's text (paired by address, or the only one with the only one), when the report's
     fields leave something out."""
-    if all(b.command and b.rhost and b.diagnosis and proper_address(b.recipient) for b in blocks):
+    if all(b.command and b.rhost and b.diagnosis and not b.diagnosis.isdigit() and proper_address(b.recipient) for b in blocks):
         return [None] * len(blocks)
     from bouncewise.reader import text_blocks
 

@@ -180,7 +180,12 @@ def text_blocks(msg: Message) -> list[Block]:
     original = inline_original([ln for r in regions[1:4] for ln in r]) if len(regions) > 1 else None
     system, side = excluded(msg, original)
     hits = find_hits(regions[0], v, system, side)
-    return finish(blocks_of(regions[0], hits, v)) if hits else []
+    if hits:
+        return finish(blocks_of(regions[0], hits, v))
+    # no recipient named in a recipient's place: the reply the notice quotes, for nobody in
+    # particular (a session transcript's last error)
+    reply = reply_in(regions[0], v)
+    return finish([Block(diagnosis=_mta.squeeze(reply)[:MAX_DIAG])]) if reply else []
 
 
 def addressed_to(original: Message, hits: list[Hit]) -> bool:
