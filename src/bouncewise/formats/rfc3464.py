@@ -97,6 +97,21 @@ def report_texts(msg: Message) -> tuple[list[str], list[str]]:
     return fields, human
 
 
+def _split_recipients(groups: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    """Field groups with one recipient each: a group in which a Final-Recipient field comes
+    again (the report left out the empty lines between recipients) is split before it."""
+    out: list[list[tuple[str, str]]] = []
+    for group in groups:
+        current: list[tuple[str, str]] = []
+        for name, value in group:
+            if name == "final-recipient" and any(n == "final-recipient" for n, _ in current):
+                out.append(current)
+                current = []
+            current.append((name, value))
+        out.append(current)
+    return out
+
+
 def _status(value: str) -> str | None:
     m = STATUS_RE.search(value)
     return m.group(0) if m else None
@@ -107,7 +122,7 @@ def blocks_from_fields(texts: list[str]) -> tuple[list[Block], dict[str, str]]:
     per_message: dict[str, str] = {}
     blocks: list[Block] = []
     for text in texts:
-        for group in parse_fields(text):
+        for group in _split_recipients(parse_fields(text)):
             names = {n for n, _ in group}
             if not names.intersection(_RECIPIENT_FIELDS):
                 for n, v in group:
