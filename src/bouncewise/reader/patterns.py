@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 
-REPLY_START_RE = re.compile(r"^[\s<>:;(\[\]\"'#*|-]{0,8}([45][0-5][0-9])(?:[ \t-]|$)")
+# a line starting with a failure reply, after quoting marks or a transcript's side label
+# ("<<< 550", "Out: 451", "S: 550", "Server: 421")
+REPLY_START_RE = re.compile(
+    r"^[\s<>:;(\[\]\"'#*|-]{0,8}(?:(?:[Oo]ut|[Ss]erver|S|[Rr]eceived):[ \t]{0,4})?([45][0-5][0-9])(?:[ \t-]|$)"
+)
 REPLY_INSIDE_RE = re.compile(
     r"(?<![\w.:/=#+-])([45][0-5][0-9])(?=[ -][45]\.\d{1,3}\.\d{1,3}\b|[ -][A-Za-z<(\[\"'])"
 )
@@ -19,7 +23,7 @@ VERB_RE = re.compile(r"\b(MAIL FROM|RCPT TO|DATA|EHLO|HELO|LHLO)\b")
 SEPARATOR_RE = re.compile(r"^[\s\-=*_#~+.]{0,4}[\-=*_#~+]{2,}")
 HEADER_LINE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,40}):[ \t]")
 COMMAND_LINE_RE = re.compile(
-    r"^(?:>>>|->|=>|out:|sent:|c:|client:|>)?\s{0,4}(MAIL FROM|RCPT TO|DATA|EHLO|HELO|LHLO|STARTTLS|AUTH)\b",
+    r"^(?:>>>|->|=>|out:|in:|sent:|c:|client:|>)?\s{0,4}(MAIL FROM|RCPT TO|MAIL(?=[ \t]*$)|DATA|EHLO|HELO|LHLO|STARTTLS|AUTH|QUIT|RSET)\b",
     re.I,
 )
 RHOST_RES: tuple[re.Pattern[str], ...] = (
