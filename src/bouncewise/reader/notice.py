@@ -8,7 +8,7 @@ from email.message import Message
 from email.utils import getaddresses
 
 from bouncewise.formats import _mta
-from bouncewise.formats._util import header
+from bouncewise.formats._util import header, part_text
 from bouncewise.reader.boundary import inline_original, split_regions
 from bouncewise.reader.patterns import LHOST_RE
 from bouncewise.reader.recipients import Hit, blocks_of, excluded, find_hits, single_original_to
@@ -30,7 +30,7 @@ from bouncewise.reader.signals import (
     strip_forward,
     subject_signal,
 )
-from bouncewise.reader.text import is_pasted, notice_text, pasted_text
+from bouncewise.reader.text import carries_event, is_pasted, notice_text, pasted_text
 from bouncewise.reader.vocab import (
     FROM_ORIGINAL_NOTE,
     MAX_DIAG,
@@ -60,6 +60,10 @@ def read(msg: Message) -> list[Block] | None:
 def _decode(msg: Message, depth: int) -> list[Block] | None:
     if is_other_report(msg):
         return None
+    if carries_event(msg):  # an ESP's delivery event as the body (JSON): a report of its own kind
+        from bouncewise.events import blocks_from_text
+
+        return blocks_from_text(part_text(msg)) or None
     v = vocab()
     subject_raw = header(msg, "Subject")[:500]
     subject, forwarded = strip_forward(subject_raw.lower(), v)

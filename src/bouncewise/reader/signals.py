@@ -8,7 +8,7 @@ from email.message import Message
 
 from bouncewise.formats._util import header
 from bouncewise.reader.patterns import ATTACHED
-from bouncewise.reader.text import is_pasted
+from bouncewise.reader.text import carries_event, is_pasted
 from bouncewise.reader.vocab import Vocab, vocab
 
 
@@ -83,8 +83,8 @@ def attached_messages(msg: Message) -> list[Message]:
 def detect(msg: Message) -> bool:
     if is_other_report(msg):
         return False
-    if is_pasted(msg):
-        return True  # a notice's text pasted without its headers: the text decides
+    if is_pasted(msg) or carries_event(msg):
+        return True  # a notice's text pasted without its headers, or an ESP event: the text decides
     v = vocab()
     if sender_signal(msg, v) or msg.get("X-Failed-Recipients") is not None:
         return True

@@ -133,3 +133,12 @@ def pasted_text(msg: Message) -> str:
     body = msg.get_payload()
     body = part_text_utf8(msg) if isinstance(body, str) else ""
     return _mta.norm((head + "\n\n" + body if head else body)[:MAX_TEXT])
+
+
+def carries_event(msg: Message) -> bool:
+    """A single-part message whose body is a JSON object: an ESP event e-mailed to a
+    subscriber (an SES notification through SNS), read with bouncewise.events."""
+    if msg.is_multipart() or not msg.get_content_type().startswith(("text/", "application/json")):
+        return False
+    payload = msg.get_payload()
+    return isinstance(payload, str) and payload[:200].lstrip().startswith("{")
