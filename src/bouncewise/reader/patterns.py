@@ -37,6 +37,8 @@ RHOST_RES: tuple[re.Pattern[str], ...] = (
         re.I,
     ),
     re.compile(r"<([A-Za-z0-9][A-Za-z0-9.-]{0,250}\.[A-Za-z]{2,63}) #[45]\.\d"),
+    # "SMTP Server <mx.example.org> rejected recipient ..."
+    re.compile(r"\bserver\s{1,3}<([A-Za-z0-9][A-Za-z0-9.-]{0,250}\.[A-Za-z]{2,63})>\s{1,3}(?:rejected|refused|said|responded)", re.I),
 )
 LHOST_RE = re.compile(r"\bat host\s{1,3}([A-Za-z0-9][A-Za-z0-9.-]{0,250}\.[A-Za-z]{2,63})", re.I)
 TAG_RE = re.compile(r"<[^<>]{0,2000}>")

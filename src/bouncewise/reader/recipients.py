@@ -173,7 +173,7 @@ def blocks_of(body: list[str], hits: list[Hit], v: Vocab) -> list[Block]:
                 recipient=names[key],
                 diagnosis=diag,
                 status=status_of(reply or "", seg_text),
-                command=command_of(seg, v),
+                command=command_of(seg, v) or _rcpt_line_names(seg, names[key]),
                 rhost=rhost_of(seg_text),
             )
         )
@@ -234,3 +234,14 @@ def drop_addresses_only(seg: list[str], v: Vocab) -> list[str]:
             continue
         out.append(line)
     return out
+
+
+def _rcpt_line_names(seg: list[str], address: str) -> str | None:
+    """"RCPT" when the block holds the client's "RCPT TO:<address>" line for this recipient
+    (a notice that shows the failed command in a section of its own)."""
+    want = address.lower()
+    for line in seg:
+        low = line.strip().lower()
+        if low.startswith("rcpt to:") and want in low:
+            return "RCPT"
+    return None

@@ -154,6 +154,10 @@ def finish(blocks: list[Block]) -> list[Block]:
         found = status_of(b.diagnosis, "")
         if found and (not b.status or (not found.endswith(".0.0") and found[0] == b.status[0])):
             b.status = found  # the server's own code is more exact than the notice's
+        if b.diagnosis.endswith(("]", ")")) and b.diagnosis.count(b.diagnosis[-1]) > b.diagnosis.count(
+            "[" if b.diagnosis[-1] == "]" else "("
+        ):
+            b.diagnosis = b.diagnosis[:-1].rstrip()  # the close of a bracket the reply was quoted in
         inner = _mta.quoted_reply(b.diagnosis)
         if inner is not None:  # the remote server's reply inside the reporting MTA's verdict
             b.replycode = inner[0]
