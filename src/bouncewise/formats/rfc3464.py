@@ -51,6 +51,13 @@ _SUCCESS = ("delivered", "relayed", "expanded")
 MAX_DIAG = 4000  # characters of diagnostic text kept
 
 
+def engine(msg: Message) -> str | None:
+    """The name of the software that wrote the report, when its headers tell (else NAME)."""
+    from bouncewise.reader.engines import engine_of
+
+    return engine_of(msg)
+
+
 def detect(msg: Message) -> bool:
     ctype = msg.get_content_type()
     if ctype.startswith("multipart/") or ctype in _DS_TYPES:
