@@ -269,6 +269,8 @@ ROWS: dict[str, Row] = {
     ),
     "not-newsletter.eml": Row(NOT_A_BOUNCE),
     "not-read-receipt.eml": Row(NOT_A_BOUNCE),
+    # a list manager holding a post for its moderator: neither delivered nor failed yet
+    "not-list-held.eml": Row(NOT_A_BOUNCE),
     # ---------------------------------------------------------------- pasted bodies
     # Exchange Online's NDR as Outlook shows it, copied without headers
     "pasted-outlook-ndr.txt": Row(
