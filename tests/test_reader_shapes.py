@@ -56,9 +56,6 @@ ROWS: dict[str, Row] = {
     # "*  From:" line names the sender, who is not a recipient.
     "shape-mdaemon-failure.eml": Row(
         [bounce("walter@example.net", "5.1.1", "550", "userunknown", True)],
-        xfail="recipients: the sender on the transcript line 'Wed 2026-12-02 09:14:02.119: *  From: "
-        "ruth@example.org' becomes a second recipient (onhold): not_recipient_labels ('from:') are "
-        "matched at the start of a line only, and MDaemon prefixes every line with a timestamp",
     ),
     # MDaemon delay warning: a temporary reply in the transcript, the message is still retried.
     "shape-mdaemon-delay.eml": Row([("delayed", "xenia@example.jp", "4.2.2", "452", "mailboxfull", False)]),
@@ -68,8 +65,6 @@ ROWS: dict[str, Row] = {
     # CommuniGate Pro, local delivery: the address in single quotes without angle brackets.
     "shape-communigate-quota.eml": Row(
         [bounce("ulla@cgp.example.com", None, None, "mailboxfull")],
-        xfail="recipients: the opening single quote of \"Failed to deliver to 'addr'\" is kept as "
-        "part of the local part (recipient \"'ulla@cgp.example.com\")",
     ),
     # GroupWise GWIA: "undeliverable to the following:", each address with GroupWise's cause in
     # parentheses ("User not on post office": no such mailbox in its post office).
@@ -212,8 +207,6 @@ ROWS: dict[str, Row] = {
     # ---------------------------------------------------------------- localised notices
     "shape-de-exchange.eml": Row(
         [bounce("jan.meyer@example.net", "5.1.1", "550", "userunknown", True)],
-        xfail="recipients: the single quotes around 'jan.meyer@example.net' (Exchange's localised "
-        "list) are kept: recipient \"'jan.meyer@example.net\"",
     ),
     "shape-fr-hosting.eml": Row([bounce("laure@example.net", "5.2.2", "552", "mailboxfull")]),
     "shape-es-exchange.eml": Row([bounce("marta@example.net", "5.2.2", "552", "mailboxfull")]),

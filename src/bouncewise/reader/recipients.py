@@ -81,6 +81,8 @@ def find_hits(lines: list[str], v: Vocab, system: set[str], side: set[str]) -> l
         reply_line = has_reply(line) or any(p in low for p in v.failure)
         for n, m in enumerate(matches):
             addr = m.group(0).strip(".")
+            if addr.startswith("'"):
+                addr = addr.lstrip("'")  # quoted in apostrophes: "Failed to deliver to 'user@...'"
             start = m.start()
             if start > 0 and line[start - 1] in "/=":
                 continue  # inside a URL or a parameter
@@ -104,6 +106,8 @@ def find_hits(lines: list[str], v: Vocab, system: set[str], side: set[str]) -> l
                 continue
             if not rcpt_to and any(w in before[-30:] for w in v.not_words):
                 continue
+            if not rcpt_to and lead.rstrip(" \t*").endswith(v.not_label_ends):
+                continue  # "...: *  From: user@..." (a transcript's or a quoted header's sender)
             after = low[m.end() : m.end() + 12].lstrip(" >")
             if after.startswith(v.salutations):
                 continue  # "user@example.org 様": the notice greets its reader

@@ -40,6 +40,7 @@ class Vocab:
     label_words: tuple[str, ...]
     reply_prefixes: tuple[str, ...]
     stages: tuple[tuple[str, str], ...]
+    not_label_ends: tuple[str, ...]
 
 
 DATA_FILES = ("signals", "recipients", "replies", "boundary")
@@ -75,4 +76,6 @@ def vocab() -> Vocab:
         label_words=low("recipients", "label_words"),
         reply_prefixes=low("subject", "reply_prefixes"),
         stages=tuple((p.lower(), c) for p, c in data["replies"]["stages"]),
+        # the not-recipient labels that end with a colon, as a line's text before an address
+        not_label_ends=tuple(p.lower() for p in data["recipients"]["not_recipient_labels"] if p.endswith(":")),
     )
