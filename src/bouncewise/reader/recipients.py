@@ -228,9 +228,12 @@ def drop_addresses_only(seg: list[str], v: Vocab) -> list[str]:
         if not rest:
             continue
         low = rest.lower()
+        m = ADDR_RE.search(line)
+        after = line[m.end() :].strip(" \t<>:;,.\"'()[]-") if m else ""
         if (
-            len(rest) < 30
-            and ADDR_RE.search(line)
+            m is not None
+            and len(rest) < 30
+            and not after  # a label stands before the address; words after it say something
             and not has_reply(line)
             and not any(p in low for p in v.failure)
             and any(w in low for w in v.label_words)
