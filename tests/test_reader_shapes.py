@@ -215,21 +215,12 @@ ROWS: dict[str, Row] = {
     # a domain that does not exist; the reason line is Portuguese, then Postfix's own words
     "shape-pt-provider.eml": Row(
         [bounce("renata@nao-existe.example.net", None, None, "hostunknown", True)],
-        xfail="replies: only the first line of the 'Motivo:' paragraph is the diagnosis ('o domínio "
-        "... não existe.'); the next line 'Host or domain name not found...' is dropped, and the "
-        "Portuguese words are no hostunknown phrase, so the reason is onhold",
     ),
     "shape-pl-provider.eml": Row(
         [bounce("sylwia@example.net", "5.2.2", "552", "mailboxfull")],
-        xfail="recipients: the sender and Subject signs hold, but the address in the Polish "
-        "sentence 'nie mogła zostać dostarczona do adresata <addr>.' is not found: no Polish "
-        "recipient_intro ('dostarczona do', 'do adresata'), so no recipient (not-a-bounce)",
     ),
     "shape-ru-hosting.eml": Row(
         [bounce("tatiana@example.net", "5.1.1", "550", "userunknown", True)],
-        xfail="recipients: the sender and Subject signs hold, but the address in the Russian "
-        "sentence 'не было доставлено по адресу <addr>.' is not found: no recipient_intro "
-        "('доставлено по адресу', 'по адресу'), so no recipient (not-a-bounce)",
     ),
     "shape-ja-isp.eml": Row([bounce("ueda@example.jp", "5.2.2", "552", "mailboxfull")]),
     # Coremail's 系统退信: 收件人 (recipient) / 退信原因 (reason) lines; reply without a status

@@ -65,6 +65,11 @@ def reply_in(seg: list[str], v: Vocab) -> str | None:
             if nxt[:1] in (" ", "\t") and not has_reply(s) and len(text) < MAX_DIAG and not ADDR_RE.match(s):
                 text += " " + s
                 continue
+            if rank == 1 and len(text) < MAX_DIAG and not ADDR_RE.match(s) and not any(b in s.lower() for b in v.boilerplate):
+                # the notice's reason in its own words (no code): the rest of its paragraph,
+                # where a system often adds the technical detail ("Host or domain name not found")
+                text += " " + s
+                continue
             break
         if best is None or rank > best[0]:
             best = (rank, text)
