@@ -154,10 +154,6 @@ ROWS: dict[str, Row] = {
     # A spam firewall's own "blocked" notice (Barracuda-like wording).
     "shape-spamfilter-blocked.eml": Row(
         [bounce("xena@example.net", None, None, "spamdetected")],
-        xfail="signals: Auto-Submitted: auto-replied makes the RFC 3834 decoder claim it as a "
-        "vacation (its bounce_subject list lacks 'blocked'); the reader itself would not claim it "
-        "either: From 'Spam Firewall' and Subject '... blocked by our spam filter' are no signs, "
-        "and 'Your message to: addr' is no recipient label",
     ),
     # amavis-style virus notice to the sender.
     "shape-virus-notice.eml": Row(
@@ -182,10 +178,6 @@ ROWS: dict[str, Row] = {
     ),
     "shape-sympa-rejected.eml": Row(
         [bounce("research-l@lists.example.net", None, None, "rejected")],
-        xfail="signals: Auto-Submitted: auto-replied makes the RFC 3834 decoder claim Sympa's "
-        "'Authorization denied' refusal as a vacation (From 'sympa@' is not in its not_from list); "
-        "the reader would also take the sender bruno@example.com (after 'the address ') as a "
-        "second recipient",
     ),
     # recipient written in capitals by LISTSERV; records carry addresses in lower case.
     "shape-listserv-rejected.eml": Row(
@@ -249,9 +241,6 @@ ROWS: dict[str, Row] = {
     "not-person-reply.eml": Row(NOT_A_BOUNCE),
     "not-challenge-response.eml": Row(
         NOT_A_BOUNCE,
-        xfail="signals (RFC 3834 decoder): Auto-Submitted: auto-replied is enough for it to read a "
-        "challenge-response request (Subject 'Please confirm your message', a confirmation link, "
-        "the message held) as a vacation; the generic reader itself does not claim it",
     ),
     "not-newsletter.eml": Row(NOT_A_BOUNCE),
     "not-read-receipt.eml": Row(NOT_A_BOUNCE),

@@ -116,15 +116,14 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
         claimed = says_failure or any(h.strong for h in hits)
     elif xfailed or dsn:
         claimed = True
-    elif sender_sig:  # failure words alone are not enough: a code, or the message returned
-        claimed = says_failure and (reply_sig or original is not None or cut)
-    elif subject_sig:
-        claimed = says_failure and (original is not None or reply_sig or cut)
+    elif sender_sig or subject_sig:
+        # failure words alone are not enough: a code, the message returned, or the notice's own
+        # sentence saying delivery failed with a recipient named in a recipient's place
+        claimed = says_failure and (reply_sig or original is not None or cut or (prose_says_failure(body, v) and any(h.strong for h in hits)))
     elif pasted:  # a notice's text without its headers: the text alone must say it all
         # its own sentences (not only quoted replies: pasted reply lines are diagnosed as
         # replies) say delivery failed, and a recipient is named in a recipient's place
-        prose = any(not has_reply(ln) and any(p in ln.lower() for p in v.failure) for ln in body[:400])
-        claimed = prose and any(h.strong for h in hits)
+        claimed = prose_says_failure(body, v) and any(h.strong for h in hits)
     elif auto:  # an automatic message with a returned message attached
         claimed = original is not None and failure_sig and reply_sig
     else:  # a message attached, and the text says it could not be delivered to its addressee
@@ -171,6 +170,11 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
             # only that delivery has not happened yet
             b.reason = "expired"
     return blocks or None
+
+
+def prose_says_failure(body: list[str], v: Vocab) -> bool:
+    """The notice's own sentences (a line that quotes no reply) say delivery failed."""
+    return any(not has_reply(ln) and any(p in ln.lower() for p in v.failure) for ln in body[:400])
 
 
 def text_blocks(msg: Message) -> list[Block]:

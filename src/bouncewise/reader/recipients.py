@@ -115,7 +115,8 @@ def find_hits(lines: list[str], v: Vocab, system: set[str], side: set[str]) -> l
             # a mail-system address counts when the notice names it in a recipient's place
             if key in system or not usable(addr, v, listed=labelled or announced or told or coded):
                 continue
-            if key in side and not (labelled or announced or (at_start and reply_line)):
+            strict = rcpt_to or any(lead.endswith(lbl.rstrip()) for lbl in v.labels if lbl.rstrip().endswith(":"))
+            if key in side and not (strict or announced or (at_start and reply_line)):
                 continue  # the original sender, unless named in a recipient's place
             if announced:
                 listed = True
