@@ -50,7 +50,8 @@ def test_not_bounces_are_not_invented():
     for path in files("maildir/not"):
         kinds = {r.kind for recs in analyse_all(path) for r in recs}
         if path.name in REAL_NOTICES:
-            assert kinds == {REAL_NOTICES[path.name]}, f"{path}: {kinds}"
+            # (an mbox: the bounced message quoted after a "From " line is a message of its own)
+            assert REAL_NOTICES[path.name] in kinds <= {"bounce", "not-a-bounce"}, f"{path}: {kinds}"
             continue
         assert kinds <= {"not-a-bounce", "vacation"}, f"{path}: {kinds}"
 
