@@ -73,9 +73,7 @@ ROWS: dict[str, Row] = {
             bounce("oscar@example.net", None, None, "userunknown", True),
             bounce("petra@example.net", None, None, "mailboxfull"),
         ],
-        xfail="replies: oscar's own words '(User not on post office)' on its line are not taken as "
-        "its diagnosis (no known failure phrase in them); the next line's '(mailbox full)' is "
-        "given to oscar too, so oscar comes out mailboxfull",
+        xfail="classifier phrase: the GroupWise wording User not on post office (oscar's own line, now its diagnosis) is not a userunknown phrase",
     ),
     # GroupWise "Message status - undeliverable" with "Transmission errors encountered:".
     "shape-groupwise-status.eml": Row([bounce("quentin@example.net", "5.7.1", "550", "spamdetected")]),
@@ -145,9 +143,7 @@ ROWS: dict[str, Row] = {
     # Sophos UTM-like gateway: blocked for a forbidden attachment type.
     "shape-sophos-utm.eml": Row(
         [bounce("theo@example.org", None, None, "policyviolation")],
-        xfail="signals: From 'Mail Delivery System' is a sign but Subject 'Message blocked: ...' is "
-        "not, and with the sender sign alone a claim needs a reply code or a returned message; "
-        "this notice has neither (not-a-bounce although the recipient line is found)",
+        xfail="classifier phrase: forbidden file extension / blocked by the gateway reads as blocked, not policyviolation",
     ),
     # Symantec Messaging Gateway (Postfix-like text without a DSN): blocklisted sending IP.
     "shape-symantec-smg.eml": Row([bounce("vivian@example.com", "5.7.1", "550", "blocked")]),
@@ -158,10 +154,7 @@ ROWS: dict[str, Row] = {
     # amavis-style virus notice to the sender.
     "shape-virus-notice.eml": Row(
         [bounce("zeno@example.net", "5.7.0", "554", "virusdetected")],
-        xfail="boundary: the quoted 'Return-Path:/Message-ID:/Subject:' lines in the middle of the "
-        "notice are taken as the returned message, cutting off 'The message WAS NOT delivered to: "
-        "<addr>: 554 5.7.0 ...'; what is left has no failure words or reply, and the Subject "
-        "'VIRUS (...) IN MAIL FROM YOU' is no sign (not-a-bounce)",
+        xfail="classifier phrase: the word INFECTED in the amavis reply reads as spamdetected, not virusdetected",
         xfail_full="the amavis decoder finds zeno@example.net but not the quoted "
         "'554 5.7.0 Reject ... INFECTED' reply, so the reason is onhold",
     ),

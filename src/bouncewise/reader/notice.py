@@ -98,7 +98,13 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
     dsn = _mta.dsn_blocks(msg) + _mta.inline_dsn_blocks(text)
     hits: list[Hit] = []
     body = regions[0]
-    usable_regions = regions if (forwarded or depth) else regions[:1]
+    if forwarded or depth:
+        usable_regions = regions
+    else:
+        # the notice itself; and, when it quotes a few header lines of the message in its middle
+        # (a content filter's "Return-Path: ... Subject: ..."), the text after them that still
+        # says in the notice's own words that delivery failed
+        usable_regions = regions[:1] + [r for r in regions[1:3] if prose_says_failure(r, v)]
     for region in usable_regions:
         found = find_hits(region, v, system, side)
         if found:
