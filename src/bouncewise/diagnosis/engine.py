@@ -142,6 +142,7 @@ class Diagnosis:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     confidence: float = 0.0
     kind: str = "reply"  # reply | log | unreadable
+    failure: bool = True  # False for a positive reply (2xx, 3xx: "250 ok", "221 closing", "354 go ahead")
 
     def to_dict(self) -> dict[str, Any]:
         """The fields in order, as ``dataclasses.asdict`` gives them (own lists and dicts; the
@@ -168,6 +169,7 @@ class Diagnosis:
             "evidence": [dict(e) for e in self.evidence],
             "confidence": self.confidence,
             "kind": self.kind,
+            "failure": self.failure,
         }
 
 
@@ -606,6 +608,14 @@ def _diagnose(
             evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text"})
         else:  # not a code servers send, or its class contradicts the status: not a reply code
             evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text"})
+    code_reason: str | None = None
+    if replycode is not None and replycode[0] == "2" and (status is None or status[0] == "2"):
+        code_reason = "delivered"
+    elif replycode is None and status is None:
+        other = _other_code(t)
+        if other is not None:
+            replycode, code_reason = other
+            evidence.append({"rule": "code:reply", "matched": replycode, "source": "text"})
     low = t.lower()
     if cmd is None and _COMMAND_NEEDLES.any(low):  # (find_command's own first test)
         cmd = find_command(t, low)
@@ -672,7 +682,8 @@ def _diagnose(
      hardbounce, retry, category, who_acts, explanation, advice) = _decide(
         ranks, tuple(providers), named, code_hit, status, replycode, cmd, context, verdict,
         missing, gave_up, x_unix, _provider_context_found(providers, low) if providers else (),
-        has_words, kind, vendor, permanent,
+        has_words, kind, vendor, permanent, code_reason,
+        verdict == "failed" and _timeout_words().any(low),
     )  # fmt: skip
     evidence.extend(map(dict.copy, more))  # (_decide's evidence dicts, each result with its own)
     if special_rank >= 0:
@@ -684,7 +695,13 @@ def _diagnose(
     return Diagnosis(
         kept, replycode, status, decided_by, cmd, recipient, rhost, rip, provider, reason, hardbounce, retry,
         retry_after, category, who_acts, explanation, list(advice), evidence, confidence, kind,
+        reason != "delivered",
     )
+
+
+@lru_cache(maxsize=1)
+def _timeout_words() -> Needles:
+    return Needles(_rules()["gave_up"]["contains"])
 
 
 @lru_cache(maxsize=1)
@@ -736,6 +753,8 @@ def _decide(
     kind: str,
     vendor: str | None,
     permanent: bool,
+    code_reason: str | None = None,
+    timed_out: bool = False,
 ) -> tuple[Any, ...]:
     """The decision of docs/diagnose.md from the facts of one text, and what follows from it:
     (reason, decided_by, confidence, provider name, rank of the "special" phrase that decided
@@ -755,6 +774,14 @@ def _decide(
     decided_by = "none"
     confidence = 0.0
     special: Phrase | None = None
+
+    # 0. a positive reply ("250 ok", "221 closing", "354 go ahead") is not a failure, whatever its
+    # words; a notice that calls the recipient failed or delayed is read as a failure all the same
+    if code_reason == "delivered" and verdict not in ("failed", "delayed"):
+        reason, decided_by, confidence = "delivered", "replycode", 0.9
+        evidence.append({"rule": "replycode:positive", "matched": replycode or "", "source": "replycode"})
+        code_hit, hits = None, []
+        providers = ()
 
     # 1. provider codes and texts
     if code_hit is not None:
@@ -777,12 +804,15 @@ def _decide(
             evidence.append(_evidence(best))
 
     # 2. a status that names the problem beyond doubt (mailbox full, sender refused)
-    if reason is None and status and status[2:] in STRONG_STATUS:
+    if reason is None and status and status[2:] in STRONG_STATUS and not any(
+        h.kind in ("phrase", "special") and h.target in _rules()["strong_status"]["yields_to"] for h in hits
+    ):
         reason, decided_by, confidence = STRONG_STATUS[status[2:]], "status", 0.85
         evidence.append({"rule": f"status:X.{status[2:]}", "matched": status, "source": "status"})
 
     # 3. phrases of the text
     if reason is None:
+        code_says = code_reason if code_reason and code_reason != "delivered" else None
         excluded = {h.target for h in hits if h.kind == "not"}
         strong = [h for h in hits if h.kind in ("phrase", "special") and h.target not in excluded]
         weak = [h for h in hits if h.kind == "weak" and h.target not in excluded]
@@ -790,7 +820,7 @@ def _decide(
             strong = [h for h in strong if h.target not in ("spamdetected", "virusdetected")] or strong
         status_says = _status_reason(status) if status and status[2:] not in ("0.0",) else None
         for group, conf in ((strong, 0.9), (weak, 0.6)):
-            if not group or (conf < 0.9 and status_says):
+            if not group or (conf < 0.9 and (status_says or code_says)):
                 continue
             group.sort(key=lambda h: (tb.order.get(h.target, 99), h.kind != "special", -len(h.raw)))
             best = group[0]
@@ -819,11 +849,26 @@ def _decide(
         if ruled != reason:
             reason, decided_by, confidence = ruled, "vendor", 0.9
 
+    if (
+        reason in _rules()["gave_up"]["reasons"]
+        and verdict == "failed"
+        and (status or "4")[0] == "4"
+        and (replycode or "4")[0] == "4"
+        and timed_out
+    ):
+        # a permanent failure notice for a temporary cause: the retry period ran out
+        reason = "expired"
+        evidence.append({"rule": "context:failed-after-retries", "matched": status or "failed", "source": "context"})
+
     if reason is None and x_unix:
         reason, decided_by, confidence = "mailererror", "text", 0.6
         evidence.append({"rule": "diagnostic-type:x-unix", "matched": "X-Unix", "source": "text"})
 
-    # 4. the status code, 5. the reply code
+    # 4. the status code, 5. the reply code (and a code outside RFC 5321 that a reference gives a
+    # meaning: rules.toml [nonstandard_codes])
+    if reason is None and code_reason and code_reason != "delivered":
+        reason, decided_by, confidence = code_reason, "replycode", 0.6
+        evidence.append({"rule": "replycode:nonstandard", "matched": replycode or "", "source": "replycode"})
     if reason is None and status:
         sr = _status_reason(status)
         if sr:
@@ -841,7 +886,7 @@ def _decide(
         evidence.append({"rule": "context:refused-at-MAIL", "matched": "MAIL", "source": "context"})
     stage = _rules()["stage"]
     if cmd in stage["connection_commands"] and cls in ("4", "5") and (
-        vague or (decided_by == "text" and confidence < 0.9) or reason in stage["blocked_at_connection"]
+        vague or reason in stage["blocked_at_connection"]
     ):
         reason, decided_by, confidence = "blocked", decided_by if reason else "none", 0.5
         evidence.append({"rule": f"context:refused-at-{cmd}", "matched": cmd, "source": "context"})
@@ -874,6 +919,29 @@ def _decide(
         tuple(evidence),  # (dicts of strings: the caller gives each result copies)
         *outcome,
     )
+
+
+# A code that find_codes does not take for a reply: an intermediate reply ("354 Start mail input",
+# "334"), a number outside RFC 5321 that reference lists give a meaning ("SMTP Error 101", "111
+# Can't open SMTP stream", GroupWise's "420 TCP Read Error"), or a seeds-style dotted rendering of
+# a three-digit reply whose first digit no enhanced status code has ("1.0.1" = 101, "3.5.4" = 354).
+_OTHER_CODE = re.compile(
+    r"(?:^|error:?\s|,\s)(?:([13][0-5][0-9]|420)|([13])\.([0-5])\.([0-9]))(?![\w.])", re.I
+)
+
+
+def _other_code(text: str) -> tuple[str, str] | None:
+    """(code, reason) for such a code at the start of ``text`` or after "error" or ", "; the
+    reason of a positive (3xx) code is "delivered" (not a failure), else the one rules.toml's
+    [nonstandard_codes] gives; None when there is no such code."""
+    m = _OTHER_CODE.search(text[:300])
+    if m is None:
+        return None
+    code = m.group(1) or (m.group(2) + m.group(3) + m.group(4))
+    if code[0] == "3":
+        return code, "delivered"
+    reason = _rules()["nonstandard_codes"].get(code)
+    return (code, str(reason)) if reason else None
 
 
 _DOES_NOT_EXIST = re.compile(r"\bdoes not exist\b", re.I)
