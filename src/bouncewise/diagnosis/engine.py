@@ -143,6 +143,7 @@ class Diagnosis:
     confidence: float = 0.0
     kind: str = "reply"  # reply | log | unreadable
     failure: bool = True  # False for a positive reply (2xx, 3xx: "250 ok", "221 closing", "354 go ahead")
+    reported_by: str | None = None  # the provider whose notice quotes another server's reply
 
     def to_dict(self) -> dict[str, Any]:
         """The fields in order, as ``dataclasses.asdict`` gives them (own lists and dicts; the
@@ -170,6 +171,7 @@ class Diagnosis:
             "confidence": self.confidence,
             "kind": self.kind,
             "failure": self.failure,
+            "reported_by": self.reported_by,
         }
 
 
@@ -356,6 +358,39 @@ def _provider_for_host(host: str | None) -> str | None:
 
 
 _KNOWLEDGE: Any = None
+
+
+@lru_cache(maxsize=1024)
+def _vendor_status_reason(status: str, pid: str) -> str | None:
+    """The reason the provider ``pid`` gives the status ``status`` (the knowledge base's vendor
+    layer) when it differs from the standard reading, else None."""
+    own = _knowledge(status, pid)
+    if own is None or not getattr(own, "vendor", None):
+        return None
+    base = _knowledge(status, None)
+    r = getattr(own, "reason", None)
+    if r and (base is None or getattr(base, "reason", None) != r):
+        return str(r)
+    return None
+
+
+@lru_cache(maxsize=1)
+def _quote_needles() -> Needles:
+    return Needles(_rules()["relay"]["quote_starts"])
+
+
+def _quote_start(low: str) -> int:
+    """Where the quoted reply begins in a lower-cased text that quotes another server's reply
+    (just after the first phrase of rules.toml [relay] quote_starts), or -1."""
+    needles = _quote_needles()
+    if not needles.any(low):
+        return -1
+    best = -1
+    for s in needles.strings:
+        i = low.find(s)
+        if i >= 0 and (best < 0 or i < best):
+            best = i + len(s)
+    return best
 
 
 @lru_cache(maxsize=4096)
@@ -649,8 +684,24 @@ def _diagnose(
         if pv and pv not in providers:
             providers.append(pv)
     named = len(providers)  # (known from the host or the caller, not only from the text)
+    reported_by: str | None = None
     if ranks:
-        for pid in _markers(ranks):
+        marked = _markers(ranks)
+        if marked:
+            # Who said it: a reply quoted by another server ("The response from the remote server
+            # was: ...", "Remote Server returned '...'") names the reporter in the words before
+            # the quote; only the quote's own markers say which provider gave the reply.
+            quote = _quote_start(low)
+            if quote > 0:
+                qt = t[quote:]
+                q_ranks = tb.index.find_words(words_of(strip_codes(qt)), fold(qt) if folded is not None else None)
+                own = _markers(q_ranks) if q_ranks else ()
+                wrapper = [pid for pid in marked if pid not in own and pid not in providers]
+                marked = own
+                if wrapper:
+                    reported_by = wrapper[0]
+                    evidence.append({"rule": "relay:reported-by", "matched": tb.providers[reported_by].name, "source": "text"})
+        for pid in marked:
             if pid not in providers:
                 providers.append(pid)
 
@@ -695,7 +746,7 @@ def _diagnose(
     return Diagnosis(
         kept, replycode, status, decided_by, cmd, recipient, rhost, rip, provider, reason, hardbounce, retry,
         retry_after, category, who_acts, explanation, list(advice), evidence, confidence, kind,
-        reason != "delivered",
+        reason != "delivered", tb.providers[reported_by].name if reported_by else None,
     )
 
 
@@ -864,6 +915,14 @@ def _decide(
         reason, decided_by, confidence = "mailererror", "text", 0.6
         evidence.append({"rule": "diagnostic-type:x-unix", "matched": "X-Unix", "source": "text"})
 
+    # 4a. the provider's own meaning of the status code, only when that provider's server gave the
+    # reply (known from rhost, the caller, or the reply's own markers; not a reporter's wrapper)
+    if reason is None and status and providers:
+        vr = _vendor_status_reason(status, providers[0])
+        if vr:
+            reason, decided_by, confidence, provider = vr, "vendor", 0.8, providers[0]
+            evidence.append({"rule": f"vendor-status:{providers[0]}", "matched": status, "source": "status"})
+
     # 4. the status code, 5. the reply code (and a code outside RFC 5321 that a reference gives a
     # meaning: rules.toml [nonstandard_codes])
     if reason is None and code_reason and code_reason != "delivered":
@@ -909,7 +968,9 @@ def _decide(
 
     special_rank = -1 if special is None else next(r for r in ranks if phrases[r] is special)
     action = verdict if verdict in ("failed", "delayed") else None
-    reason, *outcome = _outcome(reason, status, replycode, kind, action, permanent, special_rank, vendor)
+    reason, *outcome = _outcome(
+        reason, status, replycode, kind, action, permanent, special_rank, vendor or (providers[0] if providers else None)
+    )
     return (
         reason,
         decided_by,
