@@ -37,6 +37,7 @@ from bouncewise.diagnosis.tables import (
     tables,
     words_of,
 )
+from bouncewise.loglines import parse_line
 
 MAX_MATCH = 8192  # characters of the text that are read for matching
 MAX_KEEP = 8192  # characters of the text kept in the result
@@ -610,8 +611,6 @@ def _diagnose(
 
     # A mail-log line: take its fields and diagnose the reply inside it.
     if _LOG_NEEDLES.any(t) and LOG_HINT_RE.search(t):
-        from bouncewise.logscan import parse_line
-
         parsed = parse_line(t)
         if parsed is not None:
             kind = "log"
