@@ -117,9 +117,6 @@ ROWS: dict[str, Row] = {
     # Merak (IceWarp's former name): plain text, failed after five days of retries.
     "shape-merak.eml": Row(
         [bounce("karin@example.net", None, None, "expired")],
-        xfail="classifier phrase: 'delivery to the following recipients failed after 5 days' (the "
-        "retry period ran out) matches expired only as also-matched; networkerror ('could not "
-        "connect') ranks first",
     ),
     # Exchange 5.5: "did not reach the following recipient(s):" and MSEXCH:IMS line; no status.
     "shape-exchange55.eml": Row([bounce("maria@corp.example.com", None, None, "userunknown", True)]),
@@ -243,11 +240,6 @@ ROWS: dict[str, Row] = {
     # Exchange Online's NDR as Outlook shows it, copied without headers
     "pasted-outlook-ndr.txt": Row(
         [bounce("tilda@example.net", "5.1.10", "550", "userunknown", True)],
-        xfail="classifier phrase: the userunknown phrase 'resolver adr recipientnotfound' is turned "
-        "into filtered by the context rule userunknown-stage-unknown: 5.1.10 (IANA: null MX, "
-        "Microsoft: recipient not found) does not confirm it, and the directory_lookup phrase "
-        "'recipient not found by smtp address lookup' misses because the address sits between "
-        "'Recipient' and 'not found'",
     ),
     # Thunderbird's copy: visible Subject/From/Date/To lines, then Exim's body. The exim decoder
     # reads it too, with the same record.
