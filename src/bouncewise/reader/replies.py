@@ -110,14 +110,19 @@ def command_of(seg: list[str], v: Vocab) -> str | None:
         if phrase in low:
             return command
     last = None
+    session = False  # a transcript's "... while talking to host:" opened a session
     for raw in seg:
         m = COMMAND_LINE_RE.match(raw.strip())
         if m:
             word = m.group(1).upper().split(" ")[0]
             last = {"LHLO": "EHLO"}.get(word, word)
+        elif "while talking to" in raw.lower():
+            session, last = True, None
         elif REPLY_START_RE.match(raw.strip()):
             if last:
                 return last
+            if session:
+                return "CONN"  # the server's error came before any command: its greeting
             # "... did not like our RCPT TO:" / "the DATA command": a verb written in capitals
             # (as the protocol spells it) before the reply names the stage it answered
             words = VERB_RE.findall(" ".join(s.strip() for s in seg[: seg.index(raw)]))
