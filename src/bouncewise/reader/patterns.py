@@ -21,7 +21,7 @@ CODED_LEAD_RE = re.compile(r"^[\s<>(\[#]{0,4}[45][0-5]\d(?:[ -]{1,3}[45]\.\d{1,3
 ANY_REPLY_RE = re.compile(r"(?<![0-9A-Fa-f]:)(?<![\w./=#+\[-])([45][0-5]\d)(?![\w.:]\w)")
 VERB_RE = re.compile(r"\b(MAIL FROM|RCPT TO|DATA|EHLO|HELO|LHLO)\b")
 SEPARATOR_RE = re.compile(r"^[\s\-=*_#~+.]{0,4}[\-=*_#~+]{2,}")
-HEADER_LINE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,40}):[ \t]")
+HEADER_LINE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,40}):(?:[ \t]|(?=[<\w]))")
 COMMAND_LINE_RE = re.compile(
     r"^(?:>>>|->|=>|out:|in:|sent:|c:|client:|>)?\s{0,4}(MAIL FROM|RCPT TO|MAIL(?=[ \t]*$)|DATA|EHLO|HELO|LHLO|STARTTLS|AUTH|QUIT|RSET)\b",
     re.I,
