@@ -14,6 +14,7 @@ import re
 from email.message import Message
 
 from bouncewise.formats._mta import quoted_reply, same_address
+from bouncewise.formats._provider import stated_anywhere
 from bouncewise.formats._util import (
     STATUS_RE,
     choose_status,
@@ -242,6 +243,8 @@ def decode(msg: Message) -> list[Block] | None:
         if inner is not None:  # the remote server's reply quoted inside the MTA's own verdict
             b.replycode = inner[0]
             b.status = inner[1] or b.status
+        if not b.reason and b.diagnosis:  # a system's own sentence that states the reason
+            b.reason = stated_anywhere(b.diagnosis)
     return blocks
 
 

@@ -8,6 +8,7 @@ from email.message import Message
 from email.utils import getaddresses
 
 from bouncewise.formats import _mta
+from bouncewise.formats._provider import stated_anywhere
 from bouncewise.formats._util import header, part_text
 from bouncewise.reader.boundary import inline_original, split_regions
 from bouncewise.reader.patterns import LHOST_RE
@@ -171,6 +172,8 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
             b.action = "delayed" if is_delay(subject, body_low, b.status, v) else "failed"
     blocks = finish(blocks)
     for b in blocks:
+        # a system's own fixed sentence that states the reason (formats/data/providers.toml)
+        b.reason = b.reason or stated_anywhere(b.diagnosis)
         if b.action == "delayed" and not b.replycode and b.reason is None:
             # a delay notice in the mail system's own words, with no server reply: it says
             # only that delivery has not happened yet
