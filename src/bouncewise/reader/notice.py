@@ -171,9 +171,11 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
         if b.action is None:
             b.action = "delayed" if is_delay(subject, body_low, b.status, v) else "failed"
     blocks = finish(blocks)
+    # a system's own fixed sentence that states the reason (formats/data/providers.toml): in a
+    # recipient's lines, or above the recipients (then it is said of each of them)
+    stated_above = stated_anywhere("\n".join(preamble)[:20_000])
     for b in blocks:
-        # a system's own fixed sentence that states the reason (formats/data/providers.toml)
-        b.reason = b.reason or stated_anywhere(b.diagnosis)
+        b.reason = b.reason or stated_anywhere(b.diagnosis) or stated_above
         if b.action == "delayed" and not b.replycode and b.reason is None:
             # a delay notice in the mail system's own words, with no server reply: it says
             # only that delivery has not happened yet
