@@ -1,0 +1,223 @@
+"""What a report is made from, and reading it: bounce messages (analysed on the fly by the
+pipeline), MTA logs (``bouncewise.logscan``), NDJSON written by ``parse`` or ``scan-log``, or
+the store (``--db``). Which one a path is, is told from its first bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from bouncewise.report.aggregate import Aggregator
+
+MESSAGES, LOG, NDJSON = "messages", "log", "ndjson"
+HEAD = 64 * 1024  # bytes looked at to tell what a file is
+MAX_LINE = 4 * 1024 * 1024  # longest NDJSON line read; a longer one counts as unreadable
+
+# A log line starts with a date: syslog ("Dec  6 04:00:00"), ISO 8601 or Exim's.
+_LOG_START = re.compile(rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d) ")
+
+Progress = Callable[[int], None]  # called with a number of bytes done since the last call
+
+
+class StoreUnavailable(RuntimeError):
+    """``--db`` was given but this installation has no store."""
+
+
+def kind_of_head(head: bytes) -> str:
+    """NDJSON, log or messages, from the first bytes of an input."""
+    for raw in head.splitlines()[:20]:
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith(b"{"):
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                # a first line longer than the head is cut: a JSON object with a kind is NDJSON
+                return NDJSON if b'"kind"' in line else MESSAGES
+            return NDJSON if isinstance(obj, dict) and "kind" in obj else MESSAGES
+        return LOG if _LOG_START.match(line) else MESSAGES
+    return MESSAGES
+
+
+def _open(path: str) -> IO[bytes]:
+    if path == "-":
+        return sys.stdin.buffer
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115
+
+
+def kind_of(path: str) -> str:
+    """What ``path`` holds: a directory is read as messages; '-' is standard input."""
+    if path != "-" and os.path.isdir(path):
+        return MESSAGES
+    if path == "-":
+        stream = sys.stdin.buffer
+        head = stream.peek(HEAD)[:HEAD] if hasattr(stream, "peek") else b""
+        return kind_of_head(head)
+    with _open(path) as fh:
+        return kind_of_head(fh.read(HEAD))
+
+
+def input_bytes(path: str) -> int | None:
+    """Size of an input on disk (a directory: its files), None when not known (stdin)."""
+    if path == "-":
+        return None
+    if os.path.isdir(path):
+        total = 0
+        for dirpath, _dirs, files in os.walk(path):
+            for f in files:
+                try:
+                    total += os.path.getsize(os.path.join(dirpath, f))
+                except OSError:
+                    pass
+        return total
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
+def read_into(agg: Aggregator, path: str, *, limits: Any = None, jobs: int = 1, progress: Progress | None = None) -> str:
+    """Add the records of one input to ``agg``; returns the kind of input it was. An input
+    that cannot be read is counted (an error), never raised."""
+    try:
+        kind = kind_of(path)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        agg.add_input(path, "unreadable", f"{type(exc).__name__}: {exc}")
+        return "unreadable"
+    try:
+        if kind == NDJSON:
+            _read_ndjson(agg, path, progress)
+        elif kind == LOG:
+            _read_log(agg, path, progress)
+        else:
+            _read_messages(agg, path, limits, jobs, progress)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        agg.add_input(path, kind, f"{type(exc).__name__}: {exc}")
+        return kind
+    agg.add_input(path, kind)
+    return kind
+
+
+def _lines(path: str, progress: Progress | None) -> Iterator[bytes]:
+    fh = _open(path)
+    raw = getattr(fh, "fileobj", None) if isinstance(fh, gzip.GzipFile) else fh
+    last = 0
+    try:
+        while True:
+            line = fh.readline(MAX_LINE)
+            if not line:
+                break
+            if len(line) == MAX_LINE and not line.endswith(b"\n"):  # over-long: skip its rest
+                while True:
+                    more = fh.readline(MAX_LINE)
+                    if not more or more.endswith(b"\n"):
+                        break
+                yield b"\x00"  # stands for one unreadable line
+            else:
+                yield line
+            if progress is not None and raw is not None and hasattr(raw, "tell"):
+                try:
+                    pos = raw.tell()
+                except (OSError, ValueError):
+                    continue
+                if pos - last >= 256 * 1024:
+                    progress(pos - last)
+                    last = pos
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+
+
+def _read_ndjson(agg: Aggregator, path: str, progress: Progress | None) -> None:
+    loads = json.loads
+    for line in _lines(path, progress):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            obj = loads(line)
+        except ValueError:
+            agg.add_bad_line()
+            continue
+        if not isinstance(obj, dict):
+            agg.add_bad_line()
+            continue
+        agg.add(obj)
+
+
+def _read_log(agg: Aggregator, path: str, progress: Progress | None) -> None:
+    from bouncewise.logscan import scan
+
+    for rec in scan(_lines(path, progress)):
+        d = rec.to_dict()
+        d["file"] = path
+        agg.add(d)
+
+
+def _read_messages(agg: Aggregator, path: str, limits: Any, jobs: int, progress: Progress | None) -> None:
+    from bouncewise.pipeline import analyse_all
+
+    sizes: dict[str, int] = {}
+    current: str | None = None
+    for records in analyse_all(path, limits, jobs=jobs):
+        for rec in records:
+            agg.add(rec.to_dict())
+        if progress is not None and records:
+            f = records[0].file
+            if f != current:
+                if current is not None:
+                    progress(_size(current, sizes))
+                current = f
+    if progress is not None and current is not None:
+        progress(_size(current, sizes))
+
+
+def _size(name: str, cache: dict[str, int]) -> int:
+    if name not in cache:
+        try:
+            cache[name] = os.path.getsize(name)
+        except OSError:
+            cache[name] = 0
+    return cache[name]
+
+
+# -- the store ----------------------------------------------------------------------------
+
+
+def open_store_records(url: str, kinds: Any = None) -> Iterator[dict[str, Any]]:
+    """Record dicts from the store at ``url``, through ``bouncewise.store.open_store``; raises
+    StoreUnavailable when this installation has no store."""
+    try:
+        store = importlib.import_module("bouncewise.store")
+    except ImportError:
+        store = None
+    opener = getattr(store, "open_store", None) if store is not None else None
+    if opener is None:
+        raise StoreUnavailable("the store is not available in this installation (bouncewise.store.open_store is missing)")
+    return iter(opener(url).records(kinds=kinds))
+
+
+def read_store(agg: Aggregator, url: str, progress: Progress | None = None) -> None:
+    shown = _hide_password(url)
+    n = 0
+    for d in open_store_records(url):
+        agg.add(dict(d))
+        n += 1
+        if progress is not None and n % 1000 == 0:
+            progress(1000)
+    agg.add_input(shown, "store")
+
+
+def _hide_password(url: str) -> str:
+    """The URL as shown in a report: no password."""
+    return re.sub(r"(//[^/:@]{0,200}:)[^/@]{0,200}@", r"\1***@", url, count=1)
