@@ -24,10 +24,11 @@ WHO_LABELS = {
     "sender": "the sender",
     "sender's admin": "the sender's mail admin",
     "recipient's admin": "the remote (recipient's) mail admin",
-    "nobody": "nobody",
+    "nobody": "nobody as a rule (it passes on its own), but the advice helps",
 }
 # who_acts values for which the fix depends on the receiver: such actions are grouped per provider
-PER_PROVIDER = frozenset({"sender", "sender's admin"})
+# ("nobody": a passing condition such as rate limiting, which still asks the sender to adapt to that receiver)
+PER_PROVIDER = frozenset({"sender", "sender's admin", "nobody"})
 UNKNOWN = "(not identified)"
 NO_DATE = "(no date)"
 
@@ -37,6 +38,7 @@ SAMPLES = 50  # records kept per action, shown behind its link
 TOP_GROUPS = 20
 TOP_REPLIES = 5
 MAX_ACTIONS = 6
+SPIKE_MIN = 5
 
 # Addresses inside a reply text, masked so that one reply to many recipients is one group.
 _ADDR_RE = re.compile(r"<?[^\s<>@\"'(),;:]{1,64}@[A-Za-z0-9.-]{1,255}>?")
@@ -249,7 +251,7 @@ class Aggregator:
                     hc = self.reply_hosts.setdefault((reason, text), Counter())
                     if rhost in hc or len(hc) < 100:
                         hc[rhost] += 1
-        akey = (reason, prov if who in PER_PROVIDER and prov != UNKNOWN and not _per_address(reason) else None)
+        akey = (reason, prov if who in PER_PROVIDER and not _per_address(reason) else None)
         act = self.actions.get(akey)
         if act is None:
             act = self.actions[akey] = _Action(reason, akey[1])
@@ -354,10 +356,13 @@ class Aggregator:
                 for b in labels]
         counts = sorted(r["count"] for r in rows if r["count"])
         median = counts[len(counts) // 2] if counts else 0
-        # a spike: a bucket at least 3 times the median of the non-empty buckets, and at least 5
+        mad = sorted(abs(c - median) for c in counts)[len(counts) // 2] if counts else 0
+        # a spike: far above the usual bucket - beyond the median by four median absolute
+        # deviations and by half the median - and at least SPIKE_MIN failures
+        limit = max(SPIKE_MIN, median + max(4 * mad, median / 2))
         spikes = [
             {"bucket": r["bucket"], "count": r["count"], "times_median": round(r["count"] / median, 1) if median else None}
-            for r in rows if median and r["count"] >= max(5, 3 * median)
+            for r in rows if r["count"] >= limit
         ]
         spikes.sort(key=lambda s: -s["count"])
         return {"unit": unit, "rows": rows, "undated": self.undated, "median": median, "spikes": spikes[:10]}
@@ -382,7 +387,7 @@ class Aggregator:
         out: list[dict[str, Any]] = []
         for a in ranked:
             who = reason_who(a.reason) or "nobody"
-            if who == "nobody":
+            if a.reason in ("delivered", "vacation", "feedback"):
                 continue
             if len(out) >= MAX_ACTIONS:
                 break
@@ -390,6 +395,8 @@ class Aggregator:
             top_reply = a.replies.most_common(1)[0][0] if a.replies else ""
             advice = a.advice.most_common(1)[0][0] if a.advice else _advice_for(a.reason, top_reply)
             name = self.provider_names[a.provider].most_common(1)[0][0] if a.provider in self.provider_names else a.provider
+            if name == UNKNOWN:
+                name = "receivers not identified"
             out.append({
                 "id": f"act-{i}", "reason": a.reason, "title": reason_title(a.reason), "provider": name,
                 "count": a.count, "hard": a.hard, "share": _share(a.count, failures), "who_acts": who,

@@ -253,7 +253,7 @@ def _timeline(rep: dict[str, Any], palette: dict[str, str], titles: dict[str, st
     undated = f"<p>{_n(tl['undated'])} failures carry no date and are not drawn.</p>" if tl["undated"] else ""
     return (
         f'<section id="time"><h2>Over time</h2><p>Failures per {tl["unit"]} (UTC), from the dates of the notices, stacked by reason; '
-        "a triangle marks a spike (three times the usual count or more).</p>"
+        "a triangle marks a spike (a count far above the usual one).</p>"
         f'<figure data-chart="time">{chart}{svg.legend(pal, titles, any(r not in pal for r in shown))}</figure>'
         + spike_text
         + _details(f"Table: failures per {tl['unit']} (non-empty only)", _table([tl["unit"], "failures", "reasons"], trs, "time"))
