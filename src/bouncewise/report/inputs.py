@@ -10,7 +10,9 @@ import importlib
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -48,23 +50,26 @@ def kind_of_head(head: bytes) -> str:
 
 
 def _open(path: str) -> IO[bytes]:
-    if path == "-":
-        return sys.stdin.buffer
     if path.endswith(".gz"):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")  # noqa: SIM115
 
 
 def kind_of(path: str) -> str:
-    """What ``path`` holds: a directory is read as messages; '-' is standard input."""
-    if path != "-" and os.path.isdir(path):
+    """What ``path`` holds: a directory is read as messages."""
+    if os.path.isdir(path):
         return MESSAGES
-    if path == "-":
-        stream = sys.stdin.buffer
-        head = stream.peek(HEAD)[:HEAD] if hasattr(stream, "peek") else b""
-        return kind_of_head(head)
     with _open(path) as fh:
         return kind_of_head(fh.read(HEAD))
+
+
+def _stdin_copy() -> IO[bytes]:
+    """Standard input copied to a temporary file (kept in memory while small), so that its
+    first bytes can be looked at and then read again with the rest."""
+    tmp = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    shutil.copyfileobj(sys.stdin.buffer, tmp, 1024 * 1024)
+    tmp.seek(0)
+    return tmp  # type: ignore[return-value]
 
 
 def input_bytes(path: str) -> int | None:
@@ -87,29 +92,40 @@ def input_bytes(path: str) -> int | None:
 
 
 def read_into(agg: Aggregator, path: str, *, limits: Any = None, jobs: int = 1, progress: Progress | None = None) -> str:
-    """Add the records of one input to ``agg``; returns the kind of input it was. An input
-    that cannot be read is counted (an error), never raised."""
+    """Add the records of one input ('-': standard input) to ``agg``; returns the kind of
+    input it was. An input that cannot be read is counted (an error), never raised."""
+    stdin: IO[bytes] | None = None
     try:
-        kind = kind_of(path)
+        if path == "-":
+            stdin = _stdin_copy()
+            kind = kind_of_head(stdin.read(HEAD))
+            stdin.seek(0)
+        else:
+            kind = kind_of(path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         agg.add_input(path, "unreadable", f"{type(exc).__name__}: {exc}")
         return "unreadable"
     try:
         if kind == NDJSON:
-            _read_ndjson(agg, path, progress)
+            _read_ndjson(agg, stdin or path, progress)
         elif kind == LOG:
-            _read_log(agg, path, progress)
+            _read_log(agg, stdin or path, path, progress)
         else:
-            _read_messages(agg, path, limits, jobs, progress)
+            _read_messages(agg, stdin or path, limits, jobs, progress)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         agg.add_input(path, kind, f"{type(exc).__name__}: {exc}")
         return kind
+    finally:
+        if stdin is not None:
+            stdin.close()
     agg.add_input(path, kind)
     return kind
 
 
-def _lines(path: str, progress: Progress | None) -> Iterator[bytes]:
-    fh = _open(path)
+def _lines(source: str | IO[bytes], progress: Progress | None) -> Iterator[bytes]:
+    """The lines of an input (binary, capped at MAX_LINE: a longer one becomes one NUL byte,
+    an unreadable line); ``progress`` is told of the bytes read, every 256 KiB."""
+    fh = _open(source) if isinstance(source, str) else source
     raw = getattr(fh, "fileobj", None) if isinstance(fh, gzip.GzipFile) else fh
     last = 0
     try:
@@ -122,7 +138,7 @@ def _lines(path: str, progress: Progress | None) -> Iterator[bytes]:
                     more = fh.readline(MAX_LINE)
                     if not more or more.endswith(b"\n"):
                         break
-                yield b"\x00"  # stands for one unreadable line
+                yield b"\x00"
             else:
                 yield line
             if progress is not None and raw is not None and hasattr(raw, "tell"):
@@ -134,11 +150,11 @@ def _lines(path: str, progress: Progress | None) -> Iterator[bytes]:
                     progress(pos - last)
                     last = pos
     finally:
-        if fh is not sys.stdin.buffer:
+        if isinstance(source, str):
             fh.close()
 
 
-def _read_ndjson(agg: Aggregator, path: str, progress: Progress | None) -> None:
+def _read_ndjson(agg: Aggregator, path: str | IO[bytes], progress: Progress | None) -> None:
     loads = json.loads
     for line in _lines(path, progress):
         line = line.strip()
@@ -155,16 +171,16 @@ def _read_ndjson(agg: Aggregator, path: str, progress: Progress | None) -> None:
         agg.add(obj)
 
 
-def _read_log(agg: Aggregator, path: str, progress: Progress | None) -> None:
+def _read_log(agg: Aggregator, source: str | IO[bytes], name: str, progress: Progress | None) -> None:
     from bouncewise.logscan import scan
 
-    for rec in scan(_lines(path, progress)):
+    for rec in scan(_lines(source, progress)):
         d = rec.to_dict()
-        d["file"] = path
+        d["file"] = name
         agg.add(d)
 
 
-def _read_messages(agg: Aggregator, path: str, limits: Any, jobs: int, progress: Progress | None) -> None:
+def _read_messages(agg: Aggregator, path: str | IO[bytes], limits: Any, jobs: int, progress: Progress | None) -> None:
     from bouncewise.pipeline import analyse_all
 
     sizes: dict[str, int] = {}
