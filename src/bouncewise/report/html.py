@@ -66,7 +66,21 @@ def remove_csv(rows: list[list[Any]]) -> str:
     return out.getvalue()
 
 
-def render(rep: dict[str, Any], title: str = "Bounce report") -> str:
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+ASSETS = ("report.css", "report.js")
+
+
+def asset(name: str) -> str:
+    """The text of report.css or report.js (what ``bouncewise serve`` serves beside its page)."""
+    if name not in ASSETS:
+        raise KeyError(name)
+    return _read(name)
+
+
+def render(rep: dict[str, Any], title: str = "Bounce report", *, assets_url: str | None = None) -> str:
+    """The page. Self-contained (CSS and JS inlined, a Content-Security-Policy that forbids
+    any fetch) unless ``assets_url`` is given: then the CSS and JS are linked from there
+    (for ``bouncewise serve``, whose own policy forbids inline code)."""
     palette = svg.colours(rep["reason_order"])
     titles = {r["reason"]: r["title"] for r in rep["reasons"]}
     body = "".join([
@@ -84,7 +98,16 @@ def render(rep: dict[str, Any], title: str = "Bounce report") -> str:
         _footer(rep),
     ])
     page = Template(_read("template.html"))
-    return page.substitute(title=escape(title), css=_read("report.css"), js=_read("report.js"), body=body)
+    if assets_url is None:
+        csp = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        css = f"<style>\n{_read('report.css')}</style>"
+        js = f"<script>\n{_read('report.js')}</script>"
+    else:
+        base = escape(assets_url.rstrip("/"))
+        csp = ""
+        css = f'<link rel="stylesheet" href="{base}/report.css">'
+        js = f'<script src="{base}/report.js"></script>'
+    return page.substitute(title=escape(title), csp=csp, css=css, js=js, body=body)
 
 
 def _header(rep: dict[str, Any], title: str) -> str:

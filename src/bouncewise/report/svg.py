@@ -140,9 +140,15 @@ def columns(rows: list[dict[str, Any]], palette: dict[str, str], label: str, spi
     return _svg(width, height, label, body)
 
 
+def key_class(colour: str) -> str:
+    """The CSS class that paints a legend key in ``colour`` (no inline style: the page served
+    by ``bouncewise serve`` allows none)."""
+    return f"k{PALETTE.index(colour)}" if colour in PALETTE else "ko"
+
+
 def legend(palette: dict[str, str], titles: dict[str, str], with_other: bool) -> str:
-    items = [f'<li><span class="key" style="background:{c}"></span>{escape(r)} <small>{escape(titles.get(r, ""))}</small></li>'
+    items = [f'<li><span class="key {key_class(c)}"></span>{escape(r)} <small>{escape(titles.get(r, ""))}</small></li>'
              for r, c in palette.items()]
     if with_other:
-        items.append(f'<li><span class="key" style="background:{OTHER}"></span>{OTHER_NAME}</li>')
+        items.append(f'<li><span class="key ko"></span>{OTHER_NAME}</li>')
     return '<ul class="legend">' + "".join(items) + "</ul>"
