@@ -201,9 +201,9 @@ def _reasons(rep: dict[str, Any], palette: dict[str, str]) -> str:
     table = _table(["reason", "meaning", "failures", "hard", "soft", "delayed", "who acts"], trs, "reasons")
     return (
         '<section id="reasons"><h2>Failures by reason</h2>'
-        f'<figure data-chart="reasons">{chart}<figcaption>Failures (bounce and delayed records) by Sisimai reason.</figcaption></figure>'
+        f'<figure data-chart="reasons">{chart}<figcaption>Failures (bounce and delayed records) by Sisimai reason.</figcaption>'
         + _details("Table: failures by reason", table)
-        + "</section>"
+        + "</figure></section>"
     )
 
 
@@ -246,8 +246,9 @@ def _groups(rep: dict[str, Any], key: str, title: str, palette: dict[str, str], 
     rest = f"<p>{_n(g['rest'])} more failures in {_n(g['distinct'] - len(rows))} other groups.</p>" if g["rest"] else ""
     return (
         f'<section id="{key}"><h2>{escape(title)}</h2><p>The top {len(rows)} of {_n(g["distinct"])} by failures (the figure after each bar); each bar shows the shares of the reasons.</p>'
-        f'<figure data-chart="{key}">{chart}{svg.legend(pal, titles, any(r not in pal for row in rows for r in row["mix"]))}</figure>'
+        f'<figure data-chart="{key}">{chart}{svg.legend(pal, titles, any(r not in pal for row in rows for r in row["mix"]))}'
         + _details(f"Table: {title.lower()}", _table(["name", "failures", "reasons"], trs, key))
+        + "</figure>"
         + rest
         + "</section>"
     )
@@ -277,9 +278,10 @@ def _timeline(rep: dict[str, Any], palette: dict[str, str], titles: dict[str, st
     return (
         f'<section id="time"><h2>Over time</h2><p>Failures per {tl["unit"]} (UTC), from the dates of the notices, stacked by reason; '
         "a triangle marks a spike (a count far above the usual one).</p>"
-        f'<figure data-chart="time">{chart}{svg.legend(pal, titles, any(r not in pal for r in shown))}</figure>'
-        + spike_text
+        f'<figure data-chart="time">{chart}{svg.legend(pal, titles, any(r not in pal for r in shown))}'
         + _details(f"Table: failures per {tl['unit']} (non-empty only)", _table([tl["unit"], "failures", "reasons"], trs, "time"))
+        + "</figure>"
+        + spike_text
         + undated
         + "</section>"
     )

@@ -8,6 +8,7 @@ container (``viewBox``); the text tables beside them carry the exact figures.
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
@@ -38,9 +39,10 @@ def _cut(text: str, n: int) -> str:
 
 def _svg(width: int, height: int, label: str, body: list[str]) -> str:
     return (
+        '<div class="chartbox">'
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="{escape(label)}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
-        f"<title>{escape(label)}</title>" + "".join(body) + "</svg>"
+        f"<title>{escape(label)}</title>" + "".join(body) + "</svg></div>"
     )
 
 
@@ -131,11 +133,13 @@ def columns(rows: list[dict[str, Any]], palette: dict[str, str], label: str, spi
             cx = x + bw / 2
             body.append(f'<path class="spike" d="M{cx - 5:.1f},{y - 10:.1f} L{cx + 5:.1f},{y - 10:.1f} L{cx:.1f},{y - 3:.1f} Z">'
                         f'<title>{escape(r["bucket"])}: spike, {_fmt(r["count"])}</title></path>')
-    # x labels: about eight, evenly spread
-    step = max(1, n // 8)
+    # x labels: as many as fit side by side (about 6.5 units a character at 11px, and a gap)
+    shown_labels = [_axis_label(r["bucket"]) for r in rows]
+    label_w = 6.5 * max((len(t) for t in shown_labels), default=1) + 12
+    step = max(1, math.ceil(n * label_w / plot_w))
     for i in range(0, n, step):
         x = left + i * bw + bw / 2
-        shown = rows[i]["bucket"][5:] if len(rows[i]["bucket"]) > 10 else rows[i]["bucket"]  # an hour: drop the year
+        shown = shown_labels[i]
         body.append(f'<text class="axis" x="{x:.1f}" y="{height - 8}" text-anchor="middle">{escape(shown)}</text>')
     return _svg(width, height, label, body)
 
@@ -144,6 +148,11 @@ def key_class(colour: str) -> str:
     """The CSS class that paints a legend key in ``colour`` (no inline style: the page served
     by ``bouncewise serve`` allows none)."""
     return f"k{PALETTE.index(colour)}" if colour in PALETTE else "ko"
+
+
+def _axis_label(bucket: str) -> str:
+    """An hour ("2026-12-06 04:00") without its year; days, weeks and months as they are."""
+    return bucket[5:] if len(bucket) > 10 else bucket
 
 
 def legend(palette: dict[str, str], titles: dict[str, str], with_other: bool) -> str:
