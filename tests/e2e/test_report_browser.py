@@ -173,6 +173,19 @@ def _shot_sections(page: Page, prefix: str) -> None:
         page.locator(f"#{section}").screenshot(path=str(SHOTS / f"{prefix}-{section}.png"))
 
 
+def _readme_shot(browser: Browser, html: Path) -> None:
+    """The picture in the README (copied by hand to docs/report.png): the cards, the first
+    actions, the reasons and the providers, with the longer parts hidden."""
+    context = browser.new_context(viewport={"width": 1000, "height": 1500}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(html.as_uri())
+    page.add_style_tag(content="#totals, #records, #replies, #domains, #hardsoft, #time, figure details, figcaption, "
+                               "#first ol li:nth-child(n+4), .hosts { display: none; }")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "report-readme.png"), full_page=False)
+    context.close()
+
+
 @pytest.fixture(scope="module")
 def corpus_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     bsd = CORPUS / "maildir" / "bsd"
@@ -206,6 +219,7 @@ def test_100000_records(browser: Browser, tmp_path: Path) -> None:
     page, requests, errors = _open(browser, html)
     assert requests == [html.as_uri()], requests
     _shot_sections(page, "report-100k")
+    _readme_shot(browser, html)
     exp = _expected(nd)
     _check_page(page, exp, csv_complete=False)
     # the generated burst of rate limits shows as a marked spike

@@ -83,10 +83,12 @@ def render(rep: dict[str, Any], title: str = "Bounce report", *, assets_url: str
     (for ``bouncewise serve``, whose own policy forbids inline code)."""
     palette = svg.colours(rep["reason_order"])
     titles = {r["reason"]: r["title"] for r in rep["reasons"]}
+    cards, totals = _glance(rep)
     body = "".join([
         _header(rep, title),
-        _glance(rep),
+        cards,
         _actions(rep),
+        totals,
         _reasons(rep, palette),
         _hard_who(rep),
         _groups(rep, "providers", "By receiving provider", palette, titles),
@@ -128,7 +130,9 @@ def _header(rep: dict[str, Any], title: str) -> str:
     )
 
 
-def _glance(rep: dict[str, Any]) -> str:
+def _glance(rep: dict[str, Any]) -> tuple[str, str]:
+    """The cards at the top, and the totals section (records by kind, errors) shown after
+    the actions."""
     t = rep["totals"]
     errors = sum(t["errors"].values())
     cards = [
@@ -145,13 +149,14 @@ def _glance(rep: dict[str, Any]) -> str:
     rows.append(f'<tr class="sum"><th scope="row">all records</th>{_td(t["records"])}</tr>')
     err_rows = [f'<tr data-error="{escape(k)}"><th scope="row">{escape(k)}</th>{_td(n)}</tr>' for k, n in t["errors"].items()]
     errs = _table(["error", "count"], err_rows, "errors") if err_rows else "<p>No errors: every input was read.</p>"
-    return (
-        '<section id="glance"><h2>At a glance</h2>'
-        f'<dl class="cards">{dl}</dl>'
+    totals = (
+        '<section id="totals"><h2>Totals</h2><p>Every record of the input is counted once, by kind; '
+        "failures are the bounce and delayed records.</p>"
         '<div class="two"><div><h3>Records by kind</h3>'
         + _table(["kind", "records"], rows, "kinds")
         + f"</div><div><h3>Errors</h3>{errs}</div></div></section>"
     )
+    return f'<section id="glance"><h2>At a glance</h2><dl class="cards">{dl}</dl></section>', totals
 
 
 def _actions(rep: dict[str, Any]) -> str:
@@ -315,9 +320,11 @@ def _records(rep: dict[str, Any]) -> str:
     for a in rep["actions"]:
         trs = [
             "<tr>"
-            + "".join(f"<td>{escape(str(s.get(k) or ''))}</td>" for k in ("recipient", "timestamp", "status", "rhost"))
+            + f'<td class="addr">{escape(s.get("recipient") or "")}</td><td class="date">{escape(s.get("timestamp") or "")}</td>'
+            + "".join(f"<td>{escape(str(s.get(k) or ''))}</td>" for k in ("status", "rhost"))
             + f'<td class="reply">{escape(s.get("reply") or "")}</td>'
-            + f'<td class="src">{escape(str(s.get("file") or ""))}{"#" + str(s["index"]) if s.get("index") is not None else ""}</td></tr>'
+            + _source(s)
+            + "</tr>"
             for s in a["samples"]
         ]
         more = a["count"] - len(a["samples"])
@@ -331,6 +338,14 @@ def _records(rep: dict[str, Any]) -> str:
     if not parts:
         return ""
     return '<section id="records"><h2>The records behind the actions</h2>' + "".join(parts) + "</section>"
+
+
+def _source(s: dict[str, Any]) -> str:
+    """Where a record came from: the file's name and the message's position (the whole path
+    in the tooltip)."""
+    path = str(s.get("file") or "")
+    pos = f"#{s['index']}" if s.get("index") is not None else ""
+    return f'<td class="src" title="{escape(path)}">{escape(os.path.basename(path) or path)}{pos}</td>'
 
 
 def _remove(rep: dict[str, Any]) -> str:
