@@ -325,3 +325,35 @@ def test_markdown_summary() -> None:
     assert "## What to do first" in md and "| reason | meaning |" in md
     top_reason, n = exp["reasons"].most_common(1)[0]
     assert f"| `{top_reason}` |" in md and f"| {n:,} |" in md
+
+
+def test_store_records_are_read_through_open_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The contract with bouncewise.store (built on another branch): open_store(url) and its
+    records(kinds=None), yielding Record-shaped dicts. A stand-in module checks this side of it;
+    the real store is tested where it is merged."""
+    import sys
+    import types
+
+    recs = list(synthetic(400, seed=11))
+    seen: dict = {}
+
+    class _Store:
+        def records(self, kinds=None):
+            seen["kinds"] = kinds
+            for r in recs:
+                # a store may hand back datetimes and 0/1 for booleans
+                yield {**r, "timestamp": datetime.fromisoformat(r["timestamp"]), "hardbounce": int(bool(r.get("hardbounce")))}
+
+    def open_store(url):
+        seen["url"] = url
+        return _Store()
+
+    module = types.ModuleType("bouncewise.store")
+    module.open_store = open_store
+    monkeypatch.setitem(sys.modules, "bouncewise.store", module)
+    rep = build([], db="postgresql://report:secret@db.example/bounces")
+    assert seen == {"url": "postgresql://report:secret@db.example/bounces", "kinds": None}
+    assert rep["inputs"] == [{"name": "postgresql://report:***@db.example/bounces", "kind": "store", "error": None}]
+    exp = build_from_records(recs)
+    assert rep["totals"] == exp["totals"]
+    assert rep["timeline"]["rows"] == exp["timeline"]["rows"]

@@ -107,6 +107,8 @@ def parse_time(value: Any, year: int) -> datetime | None:
     """A timestamp as the engine writes it (ISO 8601, with or without offset), an Exim log
     date ("2026-12-06 04:00:00 +0000") or a syslog date without a year ("Dec  6 04:00:00",
     read in ``year``); in UTC. None when it cannot be read."""
+    if isinstance(value, datetime):  # a store may give datetimes rather than ISO text
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
     if not isinstance(value, str) or not value:
         return None
     text = value.strip()[:40]
@@ -260,6 +262,8 @@ class Aggregator:
         advice = d.get("advice")
         if isinstance(advice, list) and advice and isinstance(advice[0], str):
             act.advice[advice[0][:400]] += 1
+        elif isinstance(advice, str) and advice.strip():
+            act.advice[advice.strip()[:400]] += 1
         if rhost and (rhost in act.rhosts or len(act.rhosts) < 1000):
             act.rhosts[rhost] += 1
         if text and (text in act.replies or len(act.replies) < 1000):
