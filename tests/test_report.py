@@ -61,7 +61,8 @@ def test_figures_reconcile_with_synthetic_records() -> None:
     assert t["addresses"] == len(exp["remove"])
     # who acts adds up to the failures; every dated failure is in the timeline
     assert sum(w["count"] for w in rep["who_acts"]) == exp["failures"]
-    assert sum(r["count"] for r in rep["timeline"]["rows"]) + rep["timeline"]["undated"] == exp["failures"]
+    tl = rep["timeline"]
+    assert sum(r["count"] for r in tl["rows"]) + tl["undated"] + tl["outside"] == exp["failures"]
 
 
 def test_actions_rank_groups_and_link_their_records() -> None:
@@ -109,6 +110,14 @@ def test_parse_time(text: str, expected: datetime | None) -> None:
     assert aggregate.parse_time(text, 2025) == expected
 
 
+def test_a_few_outlying_dates_do_not_stretch_the_time_axis() -> None:
+    recs = list(synthetic(2000, seed=12))
+    recs.append({**recs[5], "kind": "bounce", "reason": "userunknown", "timestamp": "1999-01-01T00:00:00+00:00"})
+    tl = build_from_records(recs)["timeline"]
+    assert tl["unit"] == "day" and tl["outside"] == 1
+    assert tl["rows"][0]["bucket"].startswith("2026-11")
+
+
 def test_reply_key_masks_addresses_and_folds_space() -> None:
     a = aggregate.reply_key("550 5.1.1 <jo@example.org>:   User\n unknown")
     b = aggregate.reply_key("550 5.1.1 <ann@example.net>: User unknown")
@@ -126,6 +135,9 @@ def test_reply_key_masks_addresses_and_folds_space() -> None:
         (b"From MAILER-DAEMON Mon Nov 23 10:00:01 2026\nFrom: x\n", inputs.MESSAGES),
         (b"Return-Path: <>\nFrom: Mail Delivery System <m@example.net>\n", inputs.MESSAGES),
         (b'{"not": "a record"}\n', inputs.MESSAGES),
+        (b"-- Logs begin at Sun 2026-12-06 --\nDec  6 04:00:00 mx postfix/smtp[1]: x\n", inputs.LOG),
+        (b"2026-12-06T04:00:00.123+00:00 mx postfix/smtp[1]: ABCDE: to=<a@b>\n", inputs.LOG),
+        (b"Subject: hi\n\nDec  6 04:00:00 mx postfix/smtp[1]: quoted in a body\n", inputs.MESSAGES),
         (b"", inputs.MESSAGES),
     ],
 )

@@ -39,6 +39,7 @@ TOP_GROUPS = 20
 TOP_REPLIES = 5
 MAX_ACTIONS = 6
 SPIKE_MIN = 5
+OUTLIERS = 0.005  # share of dated failures, at each end, that may fall outside the time chart
 
 # Addresses inside a reply text, masked so that one reply to many recipients is one group.
 _ADDR_RE = re.compile(r"<?[^\s<>@\"'(),;:]{1,64}@[A-Za-z0-9.-]{1,255}>?")
@@ -346,13 +347,15 @@ class Aggregator:
 
     def _timeline(self) -> dict[str, Any]:
         if not self.hours:
-            return {"unit": None, "rows": [], "undated": self.undated, "spikes": []}
-        first = min(h for h, _ in self.hours)
-        last = max(h for h, _ in self.hours)
+            return {"unit": None, "rows": [], "undated": self.undated, "outside": 0, "spikes": []}
+        first, last = self._period()
+        outside = sum(n for (h, _), n in self.hours.items() if h < first or h > last)
         span_h = last - first + 1
         unit = "hour" if span_h <= 72 else "day" if span_h <= 24 * 120 else "week" if span_h <= 24 * 7 * 150 else "month"
         buckets: dict[str, Counter[str]] = {}
         for (h, reason), n in self.hours.items():
+            if h < first or h > last:
+                continue
             label = _bucket(h, unit)
             buckets.setdefault(label, Counter())[reason] += n
         labels = _all_buckets(first, last, unit) if unit != "month" or span_h < 24 * 366 * 40 else sorted(buckets)
@@ -369,7 +372,33 @@ class Aggregator:
             for r in rows if r["count"] >= limit
         ]
         spikes.sort(key=lambda s: -s["count"])
-        return {"unit": unit, "rows": rows, "undated": self.undated, "median": median, "spikes": spikes[:10]}
+        return {
+            "unit": unit, "rows": rows, "undated": self.undated, "median": median, "spikes": spikes[:10],
+            "outside": outside, "first": _bucket(first, "hour"), "last": _bucket(last, "hour"),
+        }
+
+    def _period(self) -> tuple[int, int]:
+        """The first and last hour drawn: all of them, but for dates far before or after the
+        core that holds all but OUTLIERS of the dated failures at each end (a wrong clock or a
+        broken Date header would otherwise stretch the axis over years)."""
+        per_hour: Counter[int] = Counter()
+        for (h, _), n in self.hours.items():
+            per_hour[h] += n
+        hours = sorted(per_hour)
+        allowed = int(sum(per_hour.values()) * OUTLIERS)
+        lo, dropped = 0, 0
+        while lo < len(hours) - 1 and dropped + per_hour[hours[lo]] <= allowed:
+            dropped += per_hour[hours[lo]]
+            lo += 1
+        hi, dropped = len(hours) - 1, 0
+        while hi > lo and dropped + per_hour[hours[hi]] <= allowed:
+            dropped += per_hour[hours[hi]]
+            hi -= 1
+        # only dates far from that core are left out: within half its span (a day at least) they stay
+        margin = max(24, (hours[hi] - hours[lo]) // 2)
+        first = min(h for h in hours if h >= hours[lo] - margin)
+        last = max(h for h in hours if h <= hours[hi] + margin)
+        return first, last
 
     def _replies(self, order: list[str]) -> list[dict[str, Any]]:
         out = []

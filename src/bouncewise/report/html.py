@@ -280,6 +280,9 @@ def _timeline(rep: dict[str, Any], palette: dict[str, str], titles: dict[str, st
         for r in tl["rows"] if r["count"]
     ]
     undated = f"<p>{_n(tl['undated'])} failures carry no date and are not drawn.</p>" if tl["undated"] else ""
+    if tl.get("outside"):
+        undated += (f"<p>{_n(tl['outside'])} failures dated before {escape(tl['first'])} or after {escape(tl['last'])} "
+                    "(a few outliers, often a wrong clock) are not drawn.</p>")
     return (
         f'<section id="time"><h2>Over time</h2><p>Failures per {tl["unit"]} (UTC), from the dates of the notices, stacked by reason; '
         "a triangle marks a spike (a count far above the usual one).</p>"

@@ -23,8 +23,11 @@ HEAD = 64 * 1024  # bytes looked at to tell what a file is
 MAX_LINE = 4 * 1024 * 1024  # longest NDJSON line read; a longer one counts as unreadable
 
 # A log line starts with a date: syslog ("Dec  6 04:00:00"), ISO 8601 or Exim's.
-_LOG_START = re.compile(rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d) ")
+_LOG_START = re.compile(
+    rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?) "
+)
 
+_HEADER = re.compile(rb"[!-9;-~]{1,76}:")  # a mail header's name and colon
 Progress = Callable[[int], None]  # called with a number of bytes done since the last call
 
 
@@ -33,20 +36,26 @@ class StoreUnavailable(RuntimeError):
 
 
 def kind_of_head(head: bytes) -> str:
-    """NDJSON, log or messages, from the first bytes of an input."""
-    for raw in head.splitlines()[:20]:
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith(b"{"):
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                # a first line longer than the head is cut: a JSON object with a kind is NDJSON
-                return NDJSON if b'"kind"' in line else MESSAGES
-            return NDJSON if isinstance(obj, dict) and "kind" in obj else MESSAGES
-        return LOG if _LOG_START.match(line) else MESSAGES
-    return MESSAGES
+    """NDJSON, log or messages, from the first bytes of an input: a JSON object with a
+    ``kind`` first is NDJSON; a log date first is a log; a mail header or an mbox "From "
+    line first is messages; otherwise a log date at the start of any of the first 20 lines
+    (after a banner such as journalctl's) makes a log."""
+    lines = [line.strip() for line in head.splitlines()[:40] if line.strip()][:20]
+    if not lines:
+        return MESSAGES
+    first = lines[0]
+    if first.startswith(b"{"):
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            # a first line longer than the head is cut: a JSON object with a kind is NDJSON
+            return NDJSON if b'"kind"' in first else MESSAGES
+        return NDJSON if isinstance(obj, dict) and "kind" in obj else MESSAGES
+    if _LOG_START.match(first):
+        return LOG
+    if first.startswith(b"From ") or _HEADER.match(first):
+        return MESSAGES
+    return LOG if any(_LOG_START.match(line) for line in lines[1:]) else MESSAGES
 
 
 def _open(path: str) -> IO[bytes]:
