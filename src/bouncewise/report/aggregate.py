@@ -177,8 +177,9 @@ class Aggregator:
     year: int = field(default_factory=lambda: datetime.now(UTC).year)
     records: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
-    message_keys: set[Any] = field(default_factory=set)
-    loose_messages: int = 0
+    messages: int = 0  # messages told by their (file, position): a record of a new one follows another's
+    last_message: Any = None
+    queue_ids: set[Any] = field(default_factory=set)  # log records: a message is a queue id
     errors: Counter[str] = field(default_factory=Counter)
     inputs: list[dict[str, Any]] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
@@ -210,13 +211,16 @@ class Aggregator:
         kind = d.get("kind") or "error"
         self.records += 1
         self.kinds[kind] += 1
-        key = d.get("message_key")
-        if key is None and d.get("index") is not None and d.get("kind") != "log":
-            key = (d.get("file"), d.get("index"))
-        if key is None:
-            self.loose_messages += 1
+        # The records of one message come one after another (parse, the pipeline, a store read
+        # in order); those of one queue id in a log do not, so these are kept as a set.
+        qkey = d.get("message_key")
+        if qkey is not None:
+            self.queue_ids.add(qkey)
         else:
-            self.message_keys.add(key)
+            key = (d.get("file"), d.get("index")) if d.get("index") is not None else None
+            if key is None or key != self.last_message:
+                self.messages += 1
+            self.last_message = key
         if kind == "error":
             self.errors["error records"] += 1
         if kind not in FAILURE_KINDS:
@@ -306,7 +310,7 @@ class Aggregator:
             "generated": (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
             "inputs": self.inputs,
             "totals": {
-                "messages": len(self.message_keys) + self.loose_messages,
+                "messages": self.messages + len(self.queue_ids),
                 "records": self.records,
                 "kinds": dict(self.kinds.most_common()),
                 "failures": failures,
