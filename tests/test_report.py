@@ -369,3 +369,15 @@ def test_store_records_are_read_through_open_store(monkeypatch: pytest.MonkeyPat
     exp = build_from_records(recs)
     assert rep["totals"] == exp["totals"]
     assert rep["timeline"]["rows"] == exp["timeline"]["rows"]
+
+
+def test_long_and_over_long_ndjson_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inputs, "MAX_LINE", 300_000)
+    rec = dict(next(synthetic(1, seed=1)), kind="bounce", reason="userunknown")
+    long_ok = json.dumps({**rec, "diagnosticcode": "x" * 200_000})  # over CHUNK, under MAX_LINE
+    too_long = json.dumps({**rec, "diagnosticcode": "y" * 400_000})
+    p = tmp_path / "long.ndjson"
+    p.write_text("\n".join([json.dumps(rec), long_ok, too_long, json.dumps(rec)]) + "\n", encoding="utf-8")
+    rep = build([str(p)])
+    assert rep["totals"]["records"] == 3
+    assert rep["totals"]["errors"] == {"unreadable lines": 1}

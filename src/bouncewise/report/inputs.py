@@ -21,6 +21,7 @@ from bouncewise.report.aggregate import Aggregator
 MESSAGES, LOG, NDJSON = "messages", "log", "ndjson"
 HEAD = 64 * 1024  # bytes looked at to tell what a file is
 MAX_LINE = 4 * 1024 * 1024  # longest NDJSON line read; a longer one counts as unreadable
+CHUNK = 64 * 1024
 
 # A log line starts with a date: syslog ("Dec  6 04:00:00"), ISO 8601 or Exim's.
 _LOG_START = re.compile(
@@ -139,17 +140,12 @@ def _lines(source: str | IO[bytes], progress: Progress | None) -> Iterator[bytes
     last = 0
     try:
         while True:
-            line = fh.readline(MAX_LINE)
+            line = fh.readline(CHUNK)  # (a small cap: readline allocates what it may return)
             if not line:
                 break
-            if len(line) == MAX_LINE and not line.endswith(b"\n"):  # over-long: skip its rest
-                while True:
-                    more = fh.readline(MAX_LINE)
-                    if not more or more.endswith(b"\n"):
-                        break
-                yield b"\x00"
-            else:
-                yield line
+            if len(line) == CHUNK and not line.endswith(b"\n"):
+                line = _rest_of_line(fh, line)
+            yield line
             if progress is not None and raw is not None and hasattr(raw, "tell"):
                 try:
                     pos = raw.tell()
@@ -161,6 +157,25 @@ def _lines(source: str | IO[bytes], progress: Progress | None) -> Iterator[bytes
     finally:
         if isinstance(source, str):
             fh.close()
+
+
+def _rest_of_line(fh: IO[bytes], head: bytes) -> bytes:
+    """A line longer than CHUNK, read on; past MAX_LINE its rest is skipped and it becomes
+    one NUL byte (an unreadable line)."""
+    parts, total = [head], len(head)
+    while True:
+        more = fh.readline(CHUNK)
+        if not more:
+            break
+        total += len(more)
+        if total > MAX_LINE:
+            while more and not more.endswith(b"\n"):
+                more = fh.readline(CHUNK)
+            return b"\x00"
+        parts.append(more)
+        if more.endswith(b"\n"):
+            break
+    return b"".join(parts)
 
 
 def _read_ndjson(agg: Aggregator, path: str | IO[bytes], progress: Progress | None) -> None:
