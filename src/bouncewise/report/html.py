@@ -206,7 +206,7 @@ def _reasons(rep: dict[str, Any], palette: dict[str, str]) -> str:
     table = _table(["reason", "meaning", "failures", "hard", "soft", "delayed", "who acts"], trs, "reasons")
     return (
         '<section id="reasons"><h2>Failures by reason</h2>'
-        f'<figure data-chart="reasons">{chart}<figcaption>Failures (bounce and delayed records) by Sisimai reason.</figcaption>'
+        f'<figure data-chart="reasons"><figcaption>Failures (bounce and delayed records) by Sisimai reason.</figcaption>{chart}'
         + _details("Table: failures by reason", table)
         + "</figure></section>"
     )
@@ -221,16 +221,16 @@ def _hard_who(rep: dict[str, Any]) -> str:
     hs_rows = [f'<tr data-key="{h["key"]}"><th scope="row">{escape(h["label"])}</th>{_td(h["count"])}</tr>' for h in hs]
     who = rep["who_acts"]
     who_chart = svg.hbars(
-        [{"label": w["who"], "value": w["count"], "colour": svg.PALETTE[i % len(svg.PALETTE)]} for i, w in enumerate(who)],
+        [{"label": w["who"], "value": w["count"], "colour": svg.PALETTE[0]} for w in who],
         "Failures by who has to act",
     )
     who_rows = [f'<tr data-key="{escape(w["who"])}"><th scope="row">{escape(w["label"])}</th>{_td(w["count"])}<td>{w["share"]}%</td></tr>'
                 for w in who]
     return (
         '<section id="hardsoft"><h2>Hard or soft, and who has to act</h2><div class="two">'
-        f'<figure data-chart="hardsoft">{hs_chart}<figcaption>Hard bounces mean the address will never work.</figcaption>'
+        f'<figure data-chart="hardsoft"><figcaption>Hard bounces mean the address will never work.</figcaption>{hs_chart}'
         + _details("Table: hard and soft", _table(["", "failures"], hs_rows, "hardsoft"))
-        + f'</figure><figure data-chart="who">{who_chart}<figcaption>Who has to act, from each reason.</figcaption>'
+        + f'</figure><figure data-chart="who"><figcaption>Who has to act, from each reason.</figcaption>{who_chart}'
         + _details("Table: who acts", _table(["who acts", "failures", "share"], who_rows, "who"))
         + "</figure></div></section>"
     )

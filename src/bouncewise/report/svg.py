@@ -37,10 +37,10 @@ def _cut(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _svg(width: int, height: int, label: str, body: list[str]) -> str:
+def _svg(width: int, height: int, label: str, body: list[str], cls: str = "chart") -> str:
     return (
         '<div class="chartbox">'
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'<svg class="{cls}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="{escape(label)}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(label)}</title>" + "".join(body) + "</svg></div>"
     )
@@ -105,7 +105,7 @@ def _segments(mix: dict[str, int], palette: dict[str, str]) -> list[tuple[str, i
 
 def columns(rows: list[dict[str, Any]], palette: dict[str, str], label: str, spikes: set[str]) -> str:
     """Stacked columns over time (``{"bucket", "count", "mix"}``); spikes get a marker."""
-    width, height, left, bottom, top_pad = 720, 240, 44, 28, 16
+    width, height, left, bottom, top_pad = 1000, 260, 44, 28, 16
     n = max(1, len(rows))
     plot_w = width - left - 8
     plot_h = height - bottom - top_pad
@@ -141,7 +141,7 @@ def columns(rows: list[dict[str, Any]], palette: dict[str, str], label: str, spi
         x = left + i * bw + bw / 2
         shown = shown_labels[i]
         body.append(f'<text class="axis" x="{x:.1f}" y="{height - 8}" text-anchor="middle">{escape(shown)}</text>')
-    return _svg(width, height, label, body)
+    return _svg(width, height, label, body, "chart wide")
 
 
 def key_class(colour: str) -> str:
