@@ -250,13 +250,18 @@ def _groups(rep: dict[str, Any], key: str, title: str, palette: dict[str, str], 
     ]
     rest = f"<p>{_n(g['rest'])} more failures in {_n(g['distinct'] - len(rows))} other groups.</p>" if g["rest"] else ""
     return (
-        f'<section id="{key}"><h2>{escape(title)}</h2><p>The top {len(rows)} of {_n(g["distinct"])} by failures (the figure after each bar); each bar shows the shares of the reasons.</p>'
+        f'<section id="{key}"><h2>{escape(title)}</h2><p>{_which(len(rows), g["distinct"])} by failures (the figure after each bar); '
+        "each bar shows the shares of the reasons.</p>"
         f'<figure data-chart="{key}">{chart}{svg.legend(pal, titles, any(r not in pal for row in rows for r in row["mix"]))}'
         + _details(f"Table: {title.lower()}", _table(["name", "failures", "reasons"], trs, key))
         + "</figure>"
         + rest
         + "</section>"
     )
+
+
+def _which(shown: int, distinct: int) -> str:
+    return f"All {_n(distinct)}" if shown >= distinct else f"The top {shown} of {_n(distinct)}"
 
 
 def _timeline(rep: dict[str, Any], palette: dict[str, str], titles: dict[str, str]) -> str:
