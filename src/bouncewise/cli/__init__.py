@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "scan-log": "bouncewise.cli.diagnose:scan_log",
     "parse": "bouncewise.cli.parse:parse",
     "serve": "bouncewise.cli.serve:serve",
+    "report": "bouncewise.cli.report:report",
 }
 
 SHORT_HELP = {
@@ -26,6 +27,7 @@ SHORT_HELP = {
     "scan-log": "Scan Postfix/Exim/Sendmail logs for failed deliveries.",
     "parse": "Analyse bounce messages (.eml, mbox, Maildir, stdin, ESP events).",
     "serve": "Run the HTTP API and web page (needs bouncewise[web]).",
+    "report": "Make a self-contained HTML (or Markdown) report of bounces, logs or NDJSON.",
 }
 
 
