@@ -245,6 +245,9 @@ def decode(msg: Message) -> list[Block] | None:
             b.status = inner[1] or b.status
         if not b.reason and b.diagnosis:  # a system's own sentence that states the reason
             b.reason = stated_anywhere(b.diagnosis)
+    if len(blocks) == 1 and not blocks[0].reason and human:
+        # ... or in the notice's own text, when it is about this one recipient
+        blocks[0].reason = stated_anywhere("\n".join(human)[:20_000])
     return blocks
 
 
