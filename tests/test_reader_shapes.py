@@ -73,7 +73,6 @@ ROWS: dict[str, Row] = {
             bounce("oscar@example.net", None, None, "userunknown", True),
             bounce("petra@example.net", None, None, "mailboxfull"),
         ],
-        xfail="classifier phrase: the GroupWise wording User not on post office (oscar's own line, now its diagnosis) is not a userunknown phrase",
     ),
     # GroupWise "Message status - undeliverable" with "Transmission errors encountered:".
     "shape-groupwise-status.eml": Row([bounce("quentin@example.net", "5.7.1", "550", "spamdetected")]),
@@ -85,8 +84,6 @@ ROWS: dict[str, Row] = {
             bounce("umberto@example.net", "5.1.1", "550", "userunknown", True),
             bounce("vera@nonexistent.example.net", None, None, "hostunknown", True),
         ],
-        xfail="classifier phrase: MailEnable's 'the domain name (x) does not appear to be "
-        "registered' is no hostunknown phrase, so vera@... is onhold",
     ),
     # hMailServer: per recipient "Remote server replied:", two recipients.
     "shape-hmailserver.eml": Row(
@@ -107,8 +104,6 @@ ROWS: dict[str, Row] = {
             bounce("dora@example.net", "5.1.1", "550", "userunknown", True),
             bounce("emil@example.jp", None, None, "hostunknown", True),
         ],
-        xfail="classifier phrase: 'No MX records were found for the ... domain' is no hostunknown "
-        "phrase; the 'Failed to connect to the recipients mail server' before it gives networkerror",
     ),
     # Axigen: its notification template ("Recipient:", "Status:", "Details:").
     "shape-axigen.eml": Row([bounce("gerda@example.net", "5.3.4", "552", "emailtoolarge")]),
@@ -140,7 +135,6 @@ ROWS: dict[str, Row] = {
     # Sophos UTM-like gateway: blocked for a forbidden attachment type.
     "shape-sophos-utm.eml": Row(
         [bounce("theo@example.org", None, None, "policyviolation")],
-        xfail="classifier phrase: forbidden file extension / blocked by the gateway reads as blocked, not policyviolation",
     ),
     # Symantec Messaging Gateway (Postfix-like text without a DSN): blocklisted sending IP.
     "shape-symantec-smg.eml": Row([bounce("vivian@example.com", "5.7.1", "550", "blocked")]),
@@ -151,7 +145,6 @@ ROWS: dict[str, Row] = {
     # amavis-style virus notice to the sender.
     "shape-virus-notice.eml": Row(
         [bounce("zeno@example.net", "5.7.0", "554", "virusdetected")],
-        xfail="classifier phrase: the word INFECTED in the amavis reply reads as spamdetected, not virusdetected",
         xfail_full="the amavis decoder finds zeno@example.net but not the quoted "
         "'554 5.7.0 Reject ... INFECTED' reply, so the reason is onhold",
     ),
