@@ -228,7 +228,7 @@ def test_explain_api_entry_point():
     assert d["schema"] == "bouncewise.explanation/1"
     assert d["entries"][0]["code"] == "5.1.1"
     assert set(d) == {"schema", "query", "kind", "codes", "vendor", "ambiguous", "agree", "notes",
-                      "entries", "readings"}
+                      "entries", "readings", "reason", "reasons_agree"}
 
 
 def test_explain_collapsed_511():

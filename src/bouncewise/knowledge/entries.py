@@ -78,9 +78,11 @@ class Explanation:
     entries: list[Entry]
     readings: list[Reading] = field(default_factory=list)
     ambiguous: bool = False
-    agree: bool | None = None  # for a pair: do the reply and the status code fit together
+    agree: bool | None = None  # for a pair: do the reply and the status code have the same class
     notes: list[str] = field(default_factory=list)
     vendor: str | None = None
+    reason: str | None = None  # for a pair: the reason the two codes mean together
+    reasons_agree: bool | None = None  # for a pair: same reason (None when one of them names none)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +93,8 @@ class Explanation:
             "vendor": self.vendor,
             "ambiguous": self.ambiguous,
             "agree": self.agree,
+            "reason": self.reason,
+            "reasons_agree": self.reasons_agree,
             "notes": list(self.notes),
             "entries": [e.to_dict() for e in self.entries],
             "readings": [r.to_dict() for r in self.readings],

@@ -200,6 +200,26 @@ def _pair_agreement(basic: str, enh: str) -> tuple[bool, list[str]]:
     return agree, notes
 
 
+_VAGUE = (None, "undefined")
+
+
+def _pair_reason(basic: Entry, enh: Entry) -> tuple[str | None, bool | None, list[str]]:
+    """What the pair means together, whether the two codes point to the same reason (None when
+    one of them names none), and a note when they do not."""
+    r1, r2 = basic.reason, enh.reason
+    together = r2 if r2 not in _VAGUE else (r1 if r1 not in _VAGUE else r2 or r1)
+    if r1 in _VAGUE or r2 in _VAGUE:
+        return together, None, []
+    if r1 == r2:
+        return together, True, []
+    note = (
+        f"The two codes point to different reasons: the reply {basic.code} alone most often means "
+        f"{r1}, the status {enh.code} means {r2}. Together they mean {together}: the enhanced status "
+        "code is the more specific of the two."
+    )
+    return together, False, [note]
+
+
 def explain(query: str, vendor: str | None = None) -> Explanation:
     """Explain a code ("550", "5.1.1", "511"), a pair ("550 5.1.1") or a family ("5.1.x", "X.1.1").
 
@@ -216,10 +236,12 @@ def explain(query: str, vendor: str | None = None) -> Explanation:
         e1, r1, n1 = _explain_basic(basic, v)
         e2, r2, n2 = _explain_enhanced(enh, v)
         agree, n3 = _pair_agreement(basic, enh)
+        together, same, n4 = _pair_reason(e1, e2)
         readings = r1 + r2
         return Explanation(
             query=query, kind="pair", codes=[basic, enh], entries=[e1, e2], readings=readings,
-            ambiguous=_ambiguous(r1) or _ambiguous(r2), agree=agree, notes=n3 + n1 + n2, vendor=v,
+            ambiguous=_ambiguous(r1) or _ambiguous(r2), agree=agree, notes=n4 + n3 + n1 + n2, vendor=v,
+            reason=together, reasons_agree=same,
         )
     fam = _family(q, v)
     if fam is not None:

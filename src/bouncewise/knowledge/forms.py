@@ -50,3 +50,9 @@ def _normal_enh(code: str) -> str | None:
 def _basic_grammar(code: str) -> bool:
     """RFC 5321 reply grammar: first digit 2-5, second 0-5, third 0-9."""
     return len(code) == 3 and code.isdigit() and code[0] in "2345" and code[1] in "012345"
+
+
+def looks_enhanced(word: str) -> bool:
+    """True for a word written like an enhanced status code or a family of them (5.1.1, #5.1.1, 5.1.x)."""
+    w = word.lstrip("#")
+    return bool(_ENH_RE.fullmatch(w) or _FAMILY_RE.fullmatch(w))

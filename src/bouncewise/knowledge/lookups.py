@@ -74,20 +74,28 @@ def _standard_enhanced(c: int, s: int, d: int) -> Entry:
     data = {**base, **over}
     cls = _cls_of_digit(str(c))
     subject = gen["subjects"].get(str(s), {})
-    if c == 2 and not over:
-        data = {
-            "summary": f"A success report with the detail '{reg['title']}': the server accepted the "
-            "command or the message. Nothing failed.",
-            "causes": [],
-            "troubleshooting": ["Nothing to do."],
-            "related": base.get("related", []),
-        }
     if c == 2:
-        data.setdefault("who_acts", "nobody")
-        data.setdefault("retry", "no")
-        data.setdefault("reason", "delivered")
-    elif c == 4 and "retry" not in over:
-        data["retry"] = "later"
+        # A success never inherits the failure reading of its subject: no causes of failure,
+        # no steps to fix it, nobody to act and nothing to retry.
+        data = {
+            "summary": over.get("summary") or f"A success report with the detail '{reg['title']}': the "
+            "server accepted the command or the message. Nothing failed.",
+            "causes": list(over.get("causes", [])),
+            "troubleshooting": list(over.get("troubleshooting", ["Nothing to do."])),
+            "related": list(over.get("related", base.get("related", []))),
+            "who_acts": "nobody",
+            "retry": "no",
+            "reason": "delivered",
+        }
+    elif c == 4:
+        if "retry" not in over:
+            data["retry"] = "later"
+        if "troubleshooting" not in over:
+            # the class's own first steps, then the subject's (which are about the cause)
+            steps = list(gen["classes"]["4"].get("troubleshooting", []))
+            data["troubleshooting"] = steps + [t for t in data.get("troubleshooting", []) if t not in steps]
+    if "examples" not in over:
+        data["examples"] = _same_class(base.get("examples", []), c)
     e = _entry_from(
         code,
         "enhanced",
@@ -110,6 +118,11 @@ def _standard_enhanced(c: int, s: int, d: int) -> Entry:
         e.notes.append(f"{tpl} is deprecated in the registry" + (
             f"; use {reg['duplicate_of']}." if reg.get("duplicate_of") else "."))
     return e
+
+
+def _same_class(examples: list[str], c: int) -> list[str]:
+    """The examples that show a code of class ``c`` (a "550 5.2.1 ..." line does not illustrate 4.2.1)."""
+    return [x for x in examples if not x[:1].isdigit() or x[:1] == str(c)]
 
 
 def _generic_enhanced(c: int, s: int, d: int) -> Entry:
