@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bouncewise.errors import InputError
 from bouncewise.formats._util import ADDR_RE
 from bouncewise.record import DELIVERED, FEEDBACK, VACATION, Block, Record
 
@@ -482,6 +483,16 @@ def _record(ev: _Event, origin: str | None, index: int) -> Record:
     )
 
 
+class ProviderMismatch(InputError):
+    """Events forced to be read as one provider's that look like another's."""
+
+    def __init__(self, given: str, looks: str) -> None:
+        self.given = given
+        self.looks = looks
+        super().__init__(f"these events look like {looks}'s, not {given}'s (read them as {looks}, "
+                         "or let the provider be detected)")
+
+
 def records_from_json(data: bytes, origin: str | None = None, provider: str | None = None) -> list[Record]:
     """Records (diagnosed) from ESP event JSON: one value or NDJSON; ``provider`` forces the
     reading. A JSON value that is no known event gives one "not-a-bounce" record."""
@@ -491,6 +502,10 @@ def records_from_json(data: bytes, origin: str | None = None, provider: str | No
         raise ValueError(f"unknown ESP {provider!r}; expected one of {', '.join(PROVIDERS)}")
     out: list[Record] = []
     for value in _load(data):
+        if provider is not None:
+            looks = detect_provider(value)
+            if looks is not None and looks != provider:
+                raise ProviderMismatch(provider, looks)
         evs = _events(value, provider)
         if not evs:
             out.append(Record(kind=NOT_A_BOUNCE, file=origin, index=len(out) + 1,

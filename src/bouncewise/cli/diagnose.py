@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sys
@@ -237,8 +238,9 @@ def diagnose(
 @click.command(name="scan-log")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--all", "include_sent", is_flag=True, help="Also write records for delivered (sent) attempts.")
-@click.option("--summary", "summary_path", type=click.Path(dir_okay=False, writable=True),
-              help="Write the summary (JSON) to this file instead of standard error.")
+@click.option("--summary", "summary_path", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Alone: print summary tables (by state, reason, provider, domain) instead of the "
+              "records. With FILE: write the summary (JSON) to FILE instead of standard error.")
 @click.option("--no-summary", is_flag=True, help="Do not print a summary.")
 def scan_log(files: tuple[str, ...], include_sent: bool, summary_path: str | None, no_summary: bool) -> None:
     """Scan Postfix, Exim or Sendmail logs for failed deliveries.
@@ -251,12 +253,14 @@ def scan_log(files: tuple[str, ...], include_sent: bool, summary_path: str | Non
     Examples:
       bouncewise scan-log /var/log/mail.log
       zcat /var/log/mail.log.*.gz | bouncewise scan-log - --summary summary.json
+      bouncewise scan-log /var/log/mail.log --summary
     """
     from bouncewise.logscan import Summary, open_log, scan
 
     summary = Summary()
     failed = False
-    out = sys.stdout
+    tables_only = summary_path == ""
+    out = io.StringIO() if tables_only else sys.stdout
     for name in files:
         try:
             fh = open_log(name)
@@ -277,7 +281,15 @@ def scan_log(files: tuple[str, ...], include_sent: bool, summary_path: str | Non
             if fh is not sys.stdin:
                 fh.close()
     out.flush()
-    if not no_summary:
+    if tables_only:
+        from bouncewise.writers import print_tables
+
+        n = summary.records
+        print_tables(sys.stdout, f"bouncewise scan-log: {n} delivery attempt{'s' if n != 1 else ''}", [
+            ("state", "records", summary.by_state, None), ("reason", "records", summary.by_reason, 10),
+            ("provider", "records", summary.by_provider, 10), ("domain", "records", summary.by_domain, 10),
+        ])
+    elif not no_summary:
         text = json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
         if summary_path:
             with open(summary_path, "w", encoding="utf-8") as fh:
