@@ -450,15 +450,50 @@ def parse_event(obj: Any, provider: str | None = None) -> list[Block]:
 # Records
 
 
+MAX_JSON_DEPTH = 64  # nesting of arrays and objects; real events use fewer than ten levels
+
+
+def load_json(text: str | bytes) -> Any:
+    """``json.loads`` for untrusted input: ValueError for what is not JSON, InputError for
+    JSON nested deeper than MAX_JSON_DEPTH levels or holding a lone surrogate escape
+    ("\\ud800", which no UTF-8 text can carry) in a string."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    _check_json(value)
+    return value
+
+
+def _check_json(value: Any) -> None:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InputError("JSON text holds a lone surrogate escape (such as \\ud800): "
+                                 "not valid Unicode") from None
+        elif isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+
+
 def _load(data: bytes) -> list[Any]:
     """One JSON value, or NDJSON (one value per line)."""
-    from bouncewise.errors import InputError, LimitExceeded
+    from bouncewise.errors import LimitExceeded
 
     if len(data) > MAX_JSON_BYTES:
         raise LimitExceeded(f"JSON input larger than {MAX_JSON_BYTES} bytes")
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     try:
-        return [json.loads(text)]
+        return [load_json(text)]
     except ValueError:
         pass
     values = []
@@ -466,7 +501,7 @@ def _load(data: bytes) -> list[Any]:
         if not line.strip():
             continue
         try:
-            values.append(json.loads(line))
+            values.append(load_json(line))
         except ValueError as exc:
             raise InputError(f"line {n}: not JSON: {exc}") from None
     if not values:
