@@ -12,9 +12,10 @@ import bouncewise
 from bouncewise import knowledge as kb
 from bouncewise.errors import InvalidCode
 from bouncewise.knowledge import _store
+from conftest import shared_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = shared_dir()
 IANA_CSV = SHARED / "iana" / "smtp-enhanced-status-codes-3.csv"
 
 
