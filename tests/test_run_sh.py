@@ -27,7 +27,7 @@ def test_test_command_announces_before_installing():
     text = RUN_SH.read_text()
     case = text[text.index("  test)"):]
     case = case[: case.index(";;")]
-    assert "e2e_plan" in case and case.index("e2e_plan") < case.index("install.sh")
+    assert "e2e_plan" in case and case.index("e2e_plan") < case.index("bash tests/e2e/install.sh")
     plan = text[text.index("e2e_plan() {"):]
     plan = plan[: plan.index("\n}\n")]
     assert "apt-get" in plan and "end-to-end" in plan
