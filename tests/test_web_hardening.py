@@ -13,8 +13,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from bouncewise.errors import InputError  # noqa: E402
-from bouncewise.events import MAX_JSON_DEPTH, load_json  # noqa: E402
 from bouncewise.web import create_app  # noqa: E402
 
 PROBLEM = "application/problem+json"
@@ -57,6 +55,9 @@ def test_surrogate_pair_is_fine(client: TestClient) -> None:
 
 
 def test_moderate_nesting_still_reads() -> None:
+    from bouncewise.errors import InputError
+    from bouncewise.events import MAX_JSON_DEPTH, load_json
+
     ok = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
     assert load_json(ok) is not None
     with pytest.raises(InputError):
