@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bouncewise.messages import Limits, iter_messages, not_regular
+from bouncewise.messages import Limits, iter_messages
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bounces"
 GUARD = 30  # seconds before the run counts as a hang
@@ -49,6 +49,8 @@ def specials(tmp_path: Path):
 
 
 def test_not_regular_names_the_kind(specials: Path):
+    from bouncewise.messages import not_regular
+
     assert not_regular(specials / "a-message.eml") is None
     assert "FIFO" in not_regular(specials / "b-fifo")
     assert "socket" in not_regular(specials / "c-socket")
