@@ -30,6 +30,15 @@ def test_human_output_has_words_not_rule_ids():
     assert "Why:" in r.output and "the text carries the enhanced status code 5.7.1" in r.output
 
 
+def test_several_fitting_reasons_in_words():
+    text = "552 mailbox full, user unknown"  # wording of two reasons: the engine notes the other
+    r = run("diagnose", text)
+    assert "matched" not in r.output  # never "also-matched matched ..."
+    rules = [ev["rule"] for ev in json.loads(run("diagnose", "--json", text).output)["evidence"]]
+    if "also-matched" in rules:
+        assert "other reasons also fit:" in r.output
+
+
 def test_json_keeps_rule_ids():
     d = json.loads(run("diagnose", "--json", REPLY).output)
     rules = [ev["rule"] for ev in d["evidence"]]
