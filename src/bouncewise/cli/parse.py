@@ -161,8 +161,6 @@ def parse(
         sys.stderr.close()
         sys.exit(0)
     except ProviderMismatch as exc:
-        if bar is not None:
-            bar.stop()
         writer.close()
         raise click.UsageError(f"{exc.source}: {exc}") from None
     finally:
