@@ -100,3 +100,21 @@ def test_no_temporary_enhanced_code_shows_a_permanent_example():
     for e in kb.codes(cls="5"):
         if e.kind == "enhanced":
             assert not any(x[:1] == "4" for x in e.examples), (e.code, e.examples)
+
+
+def test_coloured_output_keeps_wrapped_bullets_indented():
+    import re
+
+    r = CliRunner().invoke(main, ["explain", "5.7.1", "--color"], env={"COLUMNS": "60"})
+    assert r.exit_code == 0 and "\x1b[" in r.output
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", r.output).splitlines()
+    causes = lines.index("  Typical causes:")
+    wrapped = 0
+    for line in lines[causes + 1:]:
+        if not line.startswith("    "):
+            break
+        if not line.startswith("    - "):
+            assert line.startswith("      "), repr(line)  # under the first word of its bullet
+            wrapped += 1
+    assert wrapped
+    assert "5.7.1" in r.output  # not split into differently coloured pieces

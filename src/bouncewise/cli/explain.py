@@ -61,9 +61,21 @@ def _emit(lines: list[Line], color: bool | None) -> None:
         from rich.console import Console
         from rich.text import Text
 
+        # no automatic highlighting: it would colour the parts of 5.7.1 or [brackets] apart
         console = Console(highlight=False, soft_wrap=False, force_terminal=bool(color) or None)
         for line in lines:
-            console.print(Text.assemble(*[(t, s or "") for t, s in line]) if line else "")
+            if not line:
+                console.print("")
+                continue
+            text = Text.assemble(*[(t, s or "") for t, s in line])
+            hang = _hanging_indent(text.plain)
+            if len(text.plain) <= console.width or hang == 0 or hang >= console.width - 10:
+                console.print(text)
+                continue
+            # a wrapped bullet or numbered step keeps its later lines under its first word
+            head, body = text[:hang], text[hang:]
+            for i, part in enumerate(body.wrap(console, console.width - hang)):
+                console.print(Text.assemble(head if i == 0 else " " * hang, part), soft_wrap=True)
     else:
         import os
         import textwrap
@@ -76,17 +88,24 @@ def _emit(lines: list[Line], color: bool | None) -> None:
         out = []
         for line in lines:
             text = "".join(t for t, _s in line)
-            indent = len(text) - len(text.lstrip(" "))
-            bullet = 2 if text.lstrip(" ")[:2] in ("- ", "* ") else 0
-            if text[:1].isdigit() or text.lstrip(" ")[:1].isdigit():
-                bullet = text.lstrip(" ").find(" ") + 1
             out.append(
-                textwrap.fill(text, width=width, subsequent_indent=" " * (indent + bullet),
+                textwrap.fill(text, width=width, subsequent_indent=" " * _hanging_indent(text),
                               break_long_words=False, break_on_hyphens=False)
                 if len(text) > width
                 else text
             )
         click.echo("\n".join(out))
+
+
+def _hanging_indent(text: str) -> int:
+    """Where the later lines of a wrapped line start: under the first word after its indent
+    and its bullet ("- ", "* ") or step number ("3. ")."""
+    rest = text.lstrip(" ")
+    indent = len(text) - len(rest)
+    bullet = 2 if rest[:2] in ("- ", "* ") else 0
+    if rest[:1].isdigit():
+        bullet = rest.find(" ") + 1
+    return indent + bullet
 
 
 def _entry_lines(e: Any, full: bool = True) -> list[Line]:
