@@ -57,12 +57,18 @@ LINE = st.one_of(
 MESSAGE = st.lists(LINE, max_size=60).map(lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass"))
 
 
+def _note(seconds: float, data: bytes) -> None:
+    STATS["inputs"] += 1
+    if seconds > STATS["slowest"]:
+        STATS["slowest"] = seconds
+        STATS["slowest_input"] = data
+
+
 def check(data: bytes) -> None:
     start = time.perf_counter()
     n_messages = len(list(iter_messages(data, LIMITS)))
     out = list(analyse_all(data, LIMITS))
-    STATS["inputs"] += 1
-    STATS["slowest"] = max(STATS["slowest"], time.perf_counter() - start)
+    _note(time.perf_counter() - start, data)
     assert len(out) == n_messages
     for recs in out:
         assert recs, "a message without records"
@@ -93,8 +99,7 @@ def test_line_endings_do_not_change_the_records(lines, eol):
     a = [[(r.kind, r.recipient, r.status) for r in recs] for recs in analyse_all(data, LIMITS)]
     middle = time.perf_counter()
     b = [[(r.kind, r.recipient, r.status) for r in recs] for recs in analyse_all(data.replace(b"\n", eol), LIMITS)]
-    STATS["inputs"] += 1
-    STATS["slowest"] = max(STATS["slowest"], middle - start, time.perf_counter() - middle)
+    _note(max(middle - start, time.perf_counter() - middle), data)
     assert a == b
 
 
@@ -134,5 +139,10 @@ def test_zz_fuzz_figures():
     """Runs last in this file: with a fuzz budget, reports the figures and holds every call
     under a second."""
     if FUZZ:
-        print(f"\nfuzz: {STATS['inputs']} inputs checked, slowest call {STATS['slowest'] * 1000:.0f} ms")
+        slow = STATS.get("slowest_input", b"")
+        print(f"\nfuzz: {STATS['inputs']} inputs checked, slowest call {STATS['slowest'] * 1000:.0f} ms "
+              f"({len(slow)} bytes: {slow[:60]!r})")
+        out = os.environ.get("BOUNCEWISE_FUZZ_SLOWEST")
+        if out:  # keep the slowest input, to look at it
+            Path(out).write_bytes(slow)
         assert STATS["slowest"] < 1.0
