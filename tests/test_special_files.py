@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import socket
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -106,7 +105,3 @@ def test_endless_stream_in_the_library_stops_at_the_limit():
 def test_events_from_a_fifo_do_not_block(specials: Path):
     recs = parse("--from", "ses", str(specials / "b-fifo"))
     assert len(recs) == 1 and recs[0]["kind"] == "error" and "not a regular file" in recs[0]["error"]
-
-
-def test_fifo_is_a_fifo(specials: Path):
-    assert stat.S_ISFIFO(os.stat(specials / "b-fifo").st_mode)
