@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from functools import partial
@@ -130,9 +131,7 @@ def parse(
     if fmt is None:
         fmt = "table" if out_tty else "ndjson"
     limits = Limits(max_bytes=max_size, max_depth=max_depth, max_parts=max_parts, max_line=max_line, max_seconds=timeout)
-    import shutil
-
-    width = shutil.get_terminal_size((100, 24)).columns
+    width = shutil.get_terminal_size((100, 24)).columns  # COLUMNS, else the terminal, else 100
     sink = io.StringIO() if summary_only else out  # --summary: the records are counted, not written
     writer = make_writer(fmt if not summary_only else "ndjson", sink, color=out_tty and fmt == "table", width=width)
     render = partial(render_with_facts, writer.render)
