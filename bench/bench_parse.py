@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("BOUNCEWISE_CORPUS") or ROOT.parent / "shared" / "corpus")
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 SISIMAI = ["perl", "-MSisimai", "-e", "print Sisimai->dump(shift)"]
 

@@ -1,4 +1,4 @@
-"""The shared corpus (../shared/corpus): every file is analysed without an error record,
+"""The shared corpus (env BOUNCEWISE_CORPUS, default ../shared/corpus): every file is analysed without an error record,
 and the score against expected.jsonl reaches a minimum. Skipped when the corpus is absent."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bouncewise.pipeline import analyse_all
+from conftest import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 pytestmark = [
     pytest.mark.corpus,
     pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason=f"shared corpus not found at {CORPUS}"),

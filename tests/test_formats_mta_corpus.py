@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bouncewise.formats import REGISTRY
+from conftest import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 ENGINES = {
     "Postfix", "Sendmail", "V5sendmail", "Exim", "qmail", "Courier", "OpenSMTPD", "DragonFly",
     "Exchange2003", "Exchange2007", "Domino", "Notes", "MessagingServer", "IMailServer",

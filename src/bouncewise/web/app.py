@@ -224,7 +224,7 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
             raise Problem(400, "Empty request", "Send a reply or log line to diagnose.")
         if ctype == "application/json" or (ctype != "text/plain" and engine.looks_like_json(body)):
             try:
-                payload = json.loads(body)
+                payload = engine.load_json(body)
             except ValueError as exc:
                 raise Problem(400, "Invalid JSON", f"The body is not valid JSON: {exc}") from None
             single, texts, hints = _diagnose_request(payload, settings)
@@ -342,7 +342,8 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
 
     @app.get("/api", include_in_schema=False, response_class=HTMLResponse)
     async def api_page(request: Request) -> Response:
-        return page(request, "api.html", schema=app.openapi())
+        # the examples use the address this server was reached at (its real port), not a default
+        return page(request, "api.html", schema=app.openapi(), base=str(request.base_url).rstrip("/"))
 
     # /report: the report of `bouncewise report`, from uploads or the store
     from bouncewise.web.report_routes import router as report_router

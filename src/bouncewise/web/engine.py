@@ -195,6 +195,12 @@ def parse_events(data: bytes, provider: str | None = None) -> list[dict[str, Any
     return [_as_dict(r) for r in records]
 
 
+def load_json(data: bytes) -> Any:
+    """JSON from a request body: ValueError when it is not JSON, InputError when it is nested
+    too deeply or holds a lone surrogate (see bouncewise.events.load_json)."""
+    return _function("bouncewise.events", "load_json")(data)
+
+
 def looks_like_json(data: bytes) -> bool:
     head = data[:64].lstrip()
     return head[:1] in (b"{", b"[")
