@@ -15,7 +15,7 @@ setup() {
   # Re-install when pyproject.toml changed since the last install.
   if [ ! -f "$VENV/.installed" ] || [ pyproject.toml -nt "$VENV/.installed" ]; then
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e '.[web,test]'
+    "$VENV/bin/python" -m pip install -q -e '.[web,test,store]'
     touch "$VENV/.installed"
   fi
 }
