@@ -35,6 +35,7 @@ case "$cmd" in
   test)
     setup
     if [ -f tests/e2e/install.sh ]; then bash tests/e2e/install.sh || echo "e2e prerequisites not installed; browser tests will skip"; fi
+    if [ -f tests/store/install.sh ]; then bash tests/store/install.sh || echo "PostgreSQL not available; the store's PostgreSQL tests will skip"; fi
     "$VENV/bin/ruff" check src tests bench tools
     "$VENV/bin/python" -m pytest -q "$@"
     ;;

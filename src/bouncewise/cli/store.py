@@ -84,6 +84,8 @@ def ingest(paths: tuple[str, ...], db: str | None, kind: str, policy: str | None
         sources_ = ["-"]
     if sources_.count("-") > 1:
         raise click.UsageError("'-' (standard input) can be given only once")
+    if hash_addresses and keep_raw:
+        raise click.UsageError("--keep-raw would keep the addresses that --hash-addresses keeps out; choose one")
     store = _open(db, policy, hash_addresses=hash_addresses)
     limits = Limits()
 
@@ -108,7 +110,7 @@ def ingest(paths: tuple[str, ...], db: str | None, kind: str, policy: str | None
     bar = _Bar(sources.input_size(sources_)) if show else None
     started = time.monotonic()
     try:
-        stats = store.add_units(units(), batch_size=batch_size, keep_raw=keep_raw,
+        stats = store.add_units(units(), batch_size=batch_size,
                                 progress=bar.update if bar else None)
         counts = store.counts()
     except _store_errors() as exc:

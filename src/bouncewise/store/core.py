@@ -145,9 +145,10 @@ class Store:
                 conn.execute(select(META.c.value).where(META.c.name == "lock").with_for_update())
                 yield conn
 
-    def add_units(self, units: Iterable[Unit], *, batch_size: int = 1000, keep_raw: bool = False,
+    def add_units(self, units: Iterable[Unit], *, batch_size: int = 1000,
                   progress: Callable[[IngestStats, int], None] | None = None) -> IngestStats:
-        """Store the records of ``units`` in batches of about ``batch_size`` records;
+        """Store the records of ``units`` in batches of about ``batch_size`` records (and
+        the bytes of units that carry them: see sources.mail_units' keep_raw);
         ``progress(stats, bytes_done)`` after each batch."""
         stats = IngestStats()
         batch: list[Unit] = []
@@ -158,12 +159,12 @@ class Store:
             held += len(unit.records)
             done_bytes += unit.size
             if held >= batch_size:
-                self._write_batch(batch, stats, keep_raw)
+                self._write_batch(batch, stats)
                 batch, held = [], 0
                 if progress:
                     progress(stats, done_bytes)
         if batch:
-            self._write_batch(batch, stats, keep_raw)
+            self._write_batch(batch, stats)
             if progress:
                 progress(stats, done_bytes)
         return stats
@@ -171,7 +172,7 @@ class Store:
     def add_records(self, unit_key: str, records: list[Record]) -> IngestStats:
         return self.add_units([Unit(unit_key, records)])
 
-    def _write_batch(self, units: list[Unit], stats: IngestStats, keep_raw: bool) -> None:
+    def _write_batch(self, units: list[Unit], stats: IngestStats) -> None:
         now = utcnow()
         rows: dict[str, dict[str, Any]] = {}
         raws: dict[str, bytes] = {}
@@ -189,7 +190,7 @@ class Store:
                 d.update(key=key, unit=unit.key, address=normalise(rec.recipient),
                          occurred_at=occurred(rec.timestamp, now), ingested_at=now)
                 rows[key] = d
-            if keep_raw and unit.raw is not None:
+            if unit.raw is not None:
                 raws[unit.key] = unit.raw
         with self._write() as conn:
             hasher = self._write_mode(conn)

@@ -51,16 +51,19 @@ class Policy:
 
 
 def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
-    """The policy in ``path``, env BOUNCEWISE_POLICY, or the packaged defaults. ValueError
-    for a file that is not a valid policy (unknown keys included, so typos are caught)."""
+    """The policy in ``path``, env BOUNCEWISE_POLICY, or the packaged defaults; a key the
+    file leaves out keeps its default. ValueError for a file that is not a valid policy
+    (unknown sections and keys included, so typos are caught)."""
     from bouncewise import reasons
 
     chosen = path or os.environ.get(ENV_POLICY) or DEFAULT_FILE
-    try:
-        with open(chosen, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"policy {chosen}: {exc}") from None
+    data = _read(DEFAULT_FILE)
+    if Path(chosen) != DEFAULT_FILE:  # a key the file leaves out keeps its default
+        for section, body in _read(chosen).items():
+            if isinstance(body, dict) and isinstance(data.get(section), dict):
+                data[section] = {**data[section], **body}
+            else:
+                data[section] = body
     allowed = {
         "meta": None,
         "hard": {"suppress", "extra_reasons"},
@@ -101,6 +104,14 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
         sender_side=frozenset(sender.get("reasons", [])),
         source=str(chosen),
     )
+
+
+def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"policy {path}: {exc}") from None
 
 
 @dataclass(slots=True)

@@ -57,7 +57,8 @@ def _sha(*parts: bytes) -> str:
 def message_key(raw: RawMessage) -> str:
     if raw.data is None:
         return "x:" + _sha(str(raw.file).encode("utf-8", "replace"), str(raw.index).encode(), (raw.error or "").encode())
-    data = normalise_newlines(raw.data)
+    # trailing blank lines differ between an .eml file and the same message in an mbox
+    data = normalise_newlines(raw.data).rstrip(b"\n")
     end = data.find(b"\n\n")
     head, body = (data[:end], data[end + 2 :]) if end >= 0 else (data, b"")
     m = _MSGID_RE.search(head)
