@@ -76,6 +76,7 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
             {"name": "knowledge", "description": "The SMTP code knowledge base."},
             {"name": "diagnosis", "description": "Diagnose replies, log lines and bounce messages."},
             {"name": "service", "description": "Health and version."},
+            {"name": "store", "description": "ESP webhooks into the store; suppressions and address histories."},
         ],
     )
     app.state.settings = settings
@@ -343,6 +344,12 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     @app.get("/api", include_in_schema=False, response_class=HTMLResponse)
     async def api_page(request: Request) -> Response:
         return page(request, "api.html", schema=app.openapi())
+
+    # ------------------------------------------------------------------ store (bouncewise[store])
+
+    from bouncewise.web.store_routes import add_store_routes
+
+    add_store_routes(app, run=run, page=page, problem=Problem)
 
     static = StaticFiles(directory=str(HERE / "static"))
     app.mount("/static", static, name="static")
