@@ -49,7 +49,7 @@ def _store_errors() -> tuple[type[BaseException], ...]:
 @click.option("--hash-addresses", is_flag=True, help="Store HMAC-SHA256 digests of addresses, never the addresses (key: env BOUNCEWISE_HMAC_KEY). Fixed for a store at its first ingest.")
 @click.option("--keep-raw", is_flag=True, help="Also store each message's bytes (not stored by default).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True, help="Processes analysing messages.")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True, help="Records per transaction.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=2000, show_default=True, help="Records per transaction.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's counts as JSON on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary and no progress bar.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")

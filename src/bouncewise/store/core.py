@@ -145,7 +145,7 @@ class Store:
                 conn.execute(select(META.c.value).where(META.c.name == "lock").with_for_update())
                 yield conn
 
-    def add_units(self, units: Iterable[Unit], *, batch_size: int = 1000,
+    def add_units(self, units: Iterable[Unit], *, batch_size: int = 2000,
                   progress: Callable[[IngestStats, int], None] | None = None) -> IngestStats:
         """Store the records of ``units`` in batches of about ``batch_size`` records (and
         the bytes of units that carry them: see sources.mail_units' keep_raw);
