@@ -152,3 +152,33 @@ def test_killed_ingest_leaves_a_consistent_store(db_url, tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["stored"] == 2500 - counts["records"]
     assert _consistent(db_url)["records"] == 2500
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    """On a terminal, stderr shows the bar: percentage, ETA, records and rate."""
+    import pty
+
+    src = write_messages(tmp_path / "in", many(300))
+    e = {k: v for k, v in os.environ.items() if k != "BOUNCEWISE_DB"}
+    e.update(COLUMNS="160", TERM="xterm")
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "bouncewise", "ingest", "--db", str(tmp_path / "p.db"), "--batch-size", "20", str(src)],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave, env=e, cwd=ROOT)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    p.wait(timeout=120)
+    os.close(master)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert p.returncode == 0
+    assert "records/s" in text and "%" in text and "300 records from 300 inputs" in text
+    # not on a terminal: no bar
+    r = cli("ingest", "--db", str(tmp_path / "q.db"), str(src))
+    assert "records/s" not in r.stderr

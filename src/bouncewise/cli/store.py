@@ -158,13 +158,18 @@ class _Bar:
             cols += [BarColumn(), TaskProgressColumn(), TimeRemainingColumn()]
         cols += [TextColumn("{task.fields[records]} records, {task.fields[rate]} records/s"), TimeElapsedColumn()]
         self._started = time.monotonic()
+        self._last = 0.0
         self._progress = Progress(*cols, console=Console(stderr=True), transient=True)
         self._task = self._progress.add_task("ingest", total=total or None, records=0, rate="0")
         self._progress.start()
 
-    def update(self, stats: Any, done: int) -> None:
-        rate = stats.records / max(1e-6, time.monotonic() - self._started)
-        self._progress.update(self._task, completed=done, records=stats.records, rate=f"{rate:,.0f}")
+    def update(self, records: int, done: int) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        rate = records / max(1e-6, now - self._started)
+        self._progress.update(self._task, completed=done, records=records, rate=f"{rate:,.0f}")
 
     def stop(self) -> None:
         self._progress.stop()

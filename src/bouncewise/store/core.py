@@ -146,27 +146,25 @@ class Store:
                 yield conn
 
     def add_units(self, units: Iterable[Unit], *, batch_size: int = 2000,
-                  progress: Callable[[IngestStats, int], None] | None = None) -> IngestStats:
+                  progress: Callable[[int, int], None] | None = None) -> IngestStats:
         """Store the records of ``units`` in batches of about ``batch_size`` records (and
         the bytes of units that carry them: see sources.mail_units' keep_raw);
-        ``progress(stats, bytes_done)`` after each batch."""
+        ``progress(records_read, bytes_read)`` after each unit."""
         stats = IngestStats()
         batch: list[Unit] = []
-        held = 0
-        done_bytes = 0
+        held = read = done_bytes = 0
         for unit in units:
             batch.append(unit)
             held += len(unit.records)
+            read += len(unit.records)
             done_bytes += unit.size
             if held >= batch_size:
                 self._write_batch(batch, stats)
                 batch, held = [], 0
-                if progress:
-                    progress(stats, done_bytes)
+            if progress:
+                progress(read, done_bytes)
         if batch:
             self._write_batch(batch, stats)
-            if progress:
-                progress(stats, done_bytes)
         return stats
 
     def add_records(self, unit_key: str, records: list[Record]) -> IngestStats:
