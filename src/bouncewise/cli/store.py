@@ -29,11 +29,9 @@ def _open(db: str | None, policy: str | None = None, **kw: Any) -> Any:
 
 
 def _store_errors() -> tuple[type[BaseException], ...]:
-    from sqlalchemy.exc import SQLAlchemyError
+    from bouncewise.store import ERRORS
 
-    from bouncewise.store import StoreError
-
-    return (StoreError, SQLAlchemyError, ValueError)
+    return ERRORS
 
 
 # -- ingest -------------------------------------------------------------------------------
@@ -75,7 +73,6 @@ def ingest(paths: tuple[str, ...], db: str | None, kind: str, policy: str | None
     stored) or the store failed, 2 usage error.
     """
     from bouncewise.messages import Limits
-    from bouncewise.store import sources
 
     sources_: list[str] = list(paths)
     if not sources_:
@@ -86,7 +83,9 @@ def ingest(paths: tuple[str, ...], db: str | None, kind: str, policy: str | None
         raise click.UsageError("'-' (standard input) can be given only once")
     if hash_addresses and keep_raw:
         raise click.UsageError("--keep-raw would keep the addresses that --hash-addresses keeps out; choose one")
-    store = _open(db, policy, hash_addresses=hash_addresses)
+    store = _open(db, policy, hash_addresses=hash_addresses)  # first: it explains a missing extra
+    from bouncewise.store import sources
+
     limits = Limits()
 
     def units() -> Any:

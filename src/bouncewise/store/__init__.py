@@ -11,6 +11,6 @@ suppression decisions a policy draws from them. Needs the ``store`` extra
 
 from __future__ import annotations
 
-from bouncewise.store.core import IngestStats, Store, StoreError, open_store
+from bouncewise.store.core import ERRORS, IngestStats, Store, StoreError, open_store
 
-__all__ = ["IngestStats", "Store", "StoreError", "open_store"]
+__all__ = ["ERRORS", "IngestStats", "Store", "StoreError", "open_store"]

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from bouncewise.record import Record
 from bouncewise.store import engine as _engine
@@ -33,6 +34,10 @@ _POLICY_KINDS = ("bounce", "delayed", "delivered", "feedback")
 
 class StoreError(Exception):
     """A store that cannot be used as asked (wrong key, unreachable server...)."""
+
+
+# What a store operation may raise that a caller should report as a message, not a traceback.
+ERRORS: tuple[type[BaseException], ...] = (StoreError, SQLAlchemyError, ValueError, OSError)
 
 
 @dataclass(slots=True)

@@ -45,12 +45,13 @@ def add_store_routes(app: FastAPI, *, run: Callable[..., Awaitable[Any]], page: 
 
     def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any) -> Any:
-            from bouncewise.store import StoreError
+            from bouncewise.store import ERRORS
 
             try:
                 return fn(*args)
-            except StoreError as exc:
-                raise problem(503, "Service Unavailable", str(exc)) from None
+            except ERRORS as exc:  # the database is down, a hashed store without its key...
+                detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                raise problem(503, "Service Unavailable", f"the store cannot answer: {detail}") from None
         return call
 
     def store_events(body: bytes, provider: str) -> dict[str, Any]:
