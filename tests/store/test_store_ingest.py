@@ -216,3 +216,18 @@ def test_bad_urls_are_clear_errors(tmp_path):
         Store("mysql://x@y/z")
     with pytest.raises(StoreError, match="cannot open the store"):
         Store("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_event_keys_hold_facts_not_judgement():
+    """A newer engine may diagnose an event differently; its key must stay the same."""
+    from collections import Counter
+
+    from bouncewise.store.sources import event_units_from_bytes, record_content_key
+
+    body = (FIXTURES / "events" / "sendgrid-webhook.json").read_bytes()
+    units = list(event_units_from_bytes(body, "a.json", None))
+    rec = units[0].records[0]
+    rec.reason, rec.explanation, rec.advice, rec.hardbounce, rec.file = "undefined", "other words", [], not rec.hardbounce, "b.json"
+    assert record_content_key("e", rec, Counter()) == units[0].key
+    rec.recipient = "someone.else@example.org"
+    assert record_content_key("e", rec, Counter()) != units[0].key

@@ -10,8 +10,10 @@ Keys (see docs/store.md):
   header). A Message-ID alone does not identify a notice (MTAs reuse them: the Sisimai corpus
   holds 18 different notices with one ID); the same notice delivered twice, with different
   Received headers, keeps its key. A message without a Message-ID: the hash of all its bytes.
-- an ESP event record: ``e:`` + SHA-256 of the record's content (what the event says, without
-  the file name and position) and its occurrence number among equal records of one input.
+- an ESP event record: ``e:`` + SHA-256 of the facts the event states (recipient, action,
+  diagnostic text, hosts, sender, subject, Message-ID, time, provider, feedback type; not the
+  diagnosis, which a newer bouncewise may make differently, nor the file name and position)
+  and its occurrence number among equal records of one input.
 - a log record: ``l:`` + SHA-256 of the MTA, time, host queue id, recipient, state and text.
 - an input that cannot be read: ``x:`` + SHA-256 of its name and the error.
 
@@ -84,14 +86,17 @@ def mail_units(source: Any, limits: Limits, *, jobs: int = 1, keep_raw: bool = F
 
 # -- ESP events ---------------------------------------------------------------------------
 
-_IDENTITY_SKIP = ("file", "index")
+# The facts of an event record: what the event itself says, never what the diagnosis adds
+# (a newer bouncewise may judge the same event differently; its key must not change).
+_EVENT_FACTS = ("kind", "recipient", "original_recipient", "action", "diagnosticcode", "rhost", "lhost", "addresser",
+                "subject", "messageid", "timestamp", "engine", "feedbacktype", "error")
 
 
 def record_content_key(prefix: str, record: Record, seen: Counter[str]) -> str:
-    d = record.to_dict()
-    for k in _IDENTITY_SKIP:
-        d.pop(k, None)
-    digest = _sha(json.dumps(d, sort_keys=True, default=str).encode())
+    facts = [getattr(record, name) for name in _EVENT_FACTS]
+    if record.kind in ("bounce", "delayed"):
+        facts[0] = "failure"  # bounce or delayed is a judgement too
+    digest = _sha(json.dumps(facts, default=str).encode())
     seen[digest] += 1
     return f"{prefix}:{digest}#{seen[digest]}"
 
