@@ -11,10 +11,11 @@ import os
 from pathlib import Path
 
 import pytest
-from test_store_processes import cli
 
 import bouncewise
 from bouncewise.store.privacy import normalise
+
+from .test_store_processes import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("BOUNCEWISE_CORPUS") or ROOT.parent / "shared" / "corpus")

@@ -12,7 +12,8 @@ from bouncewise.messages import Limits
 from bouncewise.store import Store, StoreError, open_store
 from bouncewise.store.policy import load_policy
 from bouncewise.store.sources import event_units, log_units, mail_units
-from conftest import (
+
+from .helpers import (
     BLOCKED,
     MAILBOX_FULL,
     T0,

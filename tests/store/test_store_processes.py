@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from bouncewise.store import Store
-from conftest import MAILBOX_FULL, T0, USER_UNKNOWN, days, dsn, write_messages
+
+from .helpers import MAILBOX_FULL, T0, USER_UNKNOWN, days, dsn, write_messages
 
 ROOT = Path(__file__).resolve().parents[2]
 
