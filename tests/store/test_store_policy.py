@@ -97,6 +97,9 @@ def test_policy_file_is_checked(tmp_path):
     bad.write_text("[sender_side]\nreasons = ['nosuchreason']\n")
     with pytest.raises(ValueError, match="nosuchreason"):
         load_policy(bad)
+    bad.write_text("[hard]\nextra_reasons = ['blocked']\n")
+    with pytest.raises(ValueError, match="blocked"):
+        load_policy(bad)
     bad.write_text("[soft]\nthreshold = 0\n")
     with pytest.raises(ValueError, match="threshold"):
         load_policy(bad)

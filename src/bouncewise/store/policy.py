@@ -86,6 +86,9 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
         unknown = set(names) - known
         if unknown:
             raise ValueError(f"policy {chosen}: {label}: unknown reason(s) {', '.join(sorted(unknown))}")
+    both = set(hard.get("extra_reasons", [])) & set(sender.get("reasons", []))
+    if both:
+        raise ValueError(f"policy {chosen}: {', '.join(sorted(both))} both in hard.extra_reasons and sender_side.reasons")
     threshold = soft.get("threshold", 3)
     window = soft.get("window_days", 15)
     if not isinstance(threshold, int) or threshold < 1:
