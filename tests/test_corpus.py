@@ -37,9 +37,22 @@ def test_every_file_gives_records_without_errors(sub):
             assert not errors, f"{path}: {errors}"
 
 
+# Files of maildir/not that are delivery notices all the same: the Sisimai issue each comes from
+# was about something else (a crash), not about whether the message is a bounce.
+REAL_NOTICES = {
+    # "email bounce notification" from postmaster@: "reject reason: Mailbox full", "target mail
+    # address: ...", the bounced message below: a mailbox-full notice in a home-made template
+    "rb-issue-368-bug.eml": "bounce",
+}
+
+
 def test_not_bounces_are_not_invented():
     for path in files("maildir/not"):
         kinds = {r.kind for recs in analyse_all(path) for r in recs}
+        if path.name in REAL_NOTICES:
+            # (an mbox: the bounced message quoted after a "From " line is a message of its own)
+            assert REAL_NOTICES[path.name] in kinds <= {"bounce", "not-a-bounce"}, f"{path}: {kinds}"
+            continue
         assert kinds <= {"not-a-bounce", "vacation"}, f"{path}: {kinds}"
 
 

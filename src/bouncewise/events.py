@@ -445,6 +445,27 @@ def parse_event(obj: Any, provider: str | None = None) -> list[Block]:
     return [e.block for e in _events(obj, provider)]
 
 
+def blocks_from_text(text: str) -> list[Block]:
+    """Blocks from an ESP event sent as the body of an e-mail (Amazon SNS delivers SES
+    notifications to an e-mail subscriber as the JSON text, its long lines wrapped with "!"
+    and a newline and a space): [] when the text holds no event."""
+    start = text.find("{")
+    if start < 0:
+        return []
+    body = text[start : start + 2_000_000].replace("!\n ", "")
+    end = body.rfind("}")
+    if end < 0:
+        return []
+    try:
+        obj = json.loads(body[: end + 1])
+    except ValueError:
+        return []
+    try:
+        return parse_event(obj)
+    except (ValueError, TypeError, AttributeError):
+        return []
+
+
 # ---------------------------------------------------------------------------------------
 # Records
 

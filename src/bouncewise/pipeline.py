@@ -371,7 +371,9 @@ def _analyse(raw: RawMessage, limits: Limits) -> list[Record]:
             failure = failure or exc
             continue
         if blocks:
-            return _records(raw, msg, blocks, mod.NAME)
+            # a generic decoder may name the software that wrote the notice (formats/__init__)
+            namer = getattr(mod, "engine", None)
+            return _records(raw, msg, blocks, (namer(msg) if namer is not None else None) or mod.NAME)
     if failure is not None:
         raise failure
     return [_not_a_bounce(raw, msg)]

@@ -26,10 +26,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from bouncewise import reasons as _reasons
+from bouncewise.diagnosis.classifier import (  # noqa: F401  (names the engine's users import from here)
+    BOUNCE_CONTEXT,
+    PRE_DATA,
+    STRONG_STATUS,
+)
+from bouncewise.diagnosis.classifier import decide as _decide
+from bouncewise.diagnosis.classifier import outcome_of as _outcome
+from bouncewise.diagnosis.classifier import rules as _rules
 from bouncewise.diagnosis.tables import (
     Needles,
-    Phrase,
     fold,
     literal_starts,
     needs_beyond_starts,
@@ -37,6 +43,7 @@ from bouncewise.diagnosis.tables import (
     tables,
     words_of,
 )
+from bouncewise.loglines import parse_line
 
 MAX_MATCH = 8192  # characters of the text that are read for matching
 MAX_KEEP = 8192  # characters of the text kept in the result
@@ -114,9 +121,6 @@ _COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"in reply to (?:the )?initial|after (?:the )?initial connection|refused to talk to me|greeting|banner", re.I), "CONN"),
 )
 
-STRONG_STATUS = {"2.2": "mailboxfull", "1.7": "rejected", "1.8": "rejected"}
-PRE_DATA = frozenset({"CONN", "EHLO", "HELO", "MAIL", "RCPT"})
-
 
 @dataclass(slots=True)
 class Diagnosis:
@@ -142,6 +146,8 @@ class Diagnosis:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     confidence: float = 0.0
     kind: str = "reply"  # reply | log | unreadable
+    failure: bool = True  # False for a positive reply (2xx, 3xx: "250 ok", "221 closing", "354 go ahead")
+    reported_by: str | None = None  # the provider whose notice quotes another server's reply
 
     def to_dict(self) -> dict[str, Any]:
         """The fields in order, as ``dataclasses.asdict`` gives them (own lists and dicts; the
@@ -168,6 +174,8 @@ class Diagnosis:
             "evidence": [dict(e) for e in self.evidence],
             "confidence": self.confidence,
             "kind": self.kind,
+            "failure": self.failure,
+            "reported_by": self.reported_by,
         }
 
 
@@ -329,16 +337,6 @@ def find_recipient(text: str, command: str | None, low: str | None = None) -> st
     return m.group(1).strip(".") if m else None
 
 
-def _status_reason(status: str | None) -> str | None:
-    if not status:
-        return None
-    t = tables()
-    if status.startswith("2."):
-        return "delivered"
-    x = "X" + status[1:]
-    return t.status_map.get(status) or t.status_map.get(x) or t.status_map.get(x[:3])
-
-
 @lru_cache(maxsize=4096)  # the same relays come back line after line in a log
 def _provider_for_host(host: str | None) -> str | None:
     if not host:
@@ -353,41 +351,23 @@ def _provider_for_host(host: str | None) -> str | None:
     return None
 
 
-_KNOWLEDGE: Any = None
+@lru_cache(maxsize=1)
+def _quote_needles() -> Needles:
+    return Needles(_rules()["relay"]["quote_starts"])
 
 
-@lru_cache(maxsize=4096)
-def _knowledge(code: str, vendor: str | None) -> Any:
-    """bouncewise.knowledge.lookup, guarded: None while the knowledge base is missing."""
-    global _KNOWLEDGE
-    if _KNOWLEDGE is None:
-        try:
-            from bouncewise.knowledge import lookup
-
-            _KNOWLEDGE = lookup
-        except Exception:
-            _KNOWLEDGE = False
-    if not _KNOWLEDGE:
-        return None
-    try:
-        return _KNOWLEDGE(code, vendor)
-    except Exception:
-        return None
-
-
-def _entry_list(value: Any) -> list[str]:
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        return [str(v) for v in value][:6]
-    except TypeError:
-        return []
-
-
-def _evidence(p: Phrase, source: str = "text") -> dict[str, str]:
-    return {"rule": f"{p.kind}:{p.target}@{p.source}", "matched": p.raw, "source": source}
+def _quote_start(low: str) -> int:
+    """Where the quoted reply begins in a lower-cased text that quotes another server's reply
+    (just after the first phrase of rules.toml [relay] quote_starts), or -1."""
+    needles = _quote_needles()
+    if not needles.any(low):
+        return -1
+    best = -1
+    for s in needles.strings:
+        i = low.find(s)
+        if i >= 0 and (best < 0 or i < best):
+            best = i + len(s)
+    return best
 
 
 # ----------------------------------------------------------------------------- decision rules
@@ -416,52 +396,6 @@ def usable_replycode(code: str | None, status: str | None = None) -> str | None:
     return code
 
 
-# The tables are in data/rules.toml; see docs/diagnose.md ("Context rules").
-
-BOUNCE_CONTEXT = "bounce"
-
-
-@lru_cache(maxsize=1)
-def _rules() -> dict[str, Any]:
-    from bouncewise._data import load_toml
-
-    return load_toml("diagnosis/data/rules.toml")
-
-
-def _userunknown_context(
-    status: str | None, cmd: str | None, context: str | None, strong: list[Phrase], evidence: list[dict[str, Any]]
-) -> str:
-    """What user-unknown wording means at this SMTP stage and with this status code."""
-    rule = _rules()["userunknown"]
-    said = _status_reason(status)
-    if said in rule["status_confirms"]:
-        order = tables().order
-        other = sorted({h.target for h in strong if h.target in rule["stronger_than_status"]}, key=lambda r: order.get(r, 99))
-        if other:
-            evidence.append({"rule": "context:text-names-other-reason", "matched": other[0], "source": "context"})
-            return other[0]
-        return "userunknown"
-    if cmd in rule["address_commands"]:
-        return "userunknown"
-    if status and "X" + status[1:] in rule["status_filtered"]:
-        evidence.append({"rule": "context:userunknown-with-mailbox-status", "matched": status, "source": "context"})
-        return "filtered"
-    if cmd in rule["pre_data_commands"]:
-        return "userunknown"
-    if cmd in rule["after_data_commands"]:
-        evidence.append({"rule": "context:userunknown-after-data", "matched": cmd, "source": "context"})
-        return "filtered"
-    if context == BOUNCE_CONTEXT:
-        evidence.append({"rule": "context:userunknown-stage-unknown", "matched": status or "no status", "source": "context"})
-        return "filtered"
-    evidence.append({
-        "rule": "note:stage-unknown",
-        "matched": "in a bounce without the SMTP command this would count as filtered",
-        "source": "context",
-    })
-    return "userunknown"
-
-
 def _provider_context_found(providers: list[str], low: str) -> tuple[str, ...]:
     """For each rule of [[provider_context]], the first of its ``contains`` strings found in the
     lower-cased text ``low`` ("" when none is, or the rule has none, or its provider is not one
@@ -474,33 +408,6 @@ def _provider_context_found(providers: list[str], low: str) -> tuple[str, ...]:
         next((c for c in rule["contains"] if c in low), "") if rule.get("contains") and rule["provider"] in providers else ""
         for rule in rules
     )
-
-
-def _provider_context(
-    reason: str,
-    providers: tuple[str, ...] | list[str],
-    status: str | None,
-    cmd: str | None,
-    found: tuple[str, ...],
-    evidence: list[dict[str, Any]],
-) -> str:
-    """A provider's rule that depends on the SMTP stage or the reply's exact shape
-    (``found``: what _provider_context_found read in the text)."""
-    for n, rule in enumerate(_rules().get("provider_context", ())):
-        if rule["provider"] not in providers or reason not in rule.get("when_reason", (reason,)):
-            continue
-        if rule.get("commands") and cmd not in rule["commands"]:
-            continue
-        if rule.get("statuses") and (status or "none") not in rule["statuses"]:
-            continue
-        hit = ""
-        if rule.get("contains"):
-            hit = found[n]
-            if not hit:
-                continue
-        evidence.append({"rule": f"provider-context:{rule['provider']}", "matched": hit or cmd or status or "", "source": "context"})
-        return str(rule["reason"])
-    return reason
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -573,8 +480,6 @@ def _diagnose(
 
     # A mail-log line: take its fields and diagnose the reply inside it.
     if _LOG_NEEDLES.any(t) and LOG_HINT_RE.search(t):
-        from bouncewise.logscan import parse_line
-
         parsed = parse_line(t)
         if parsed is not None:
             kind = "log"
@@ -606,6 +511,14 @@ def _diagnose(
             evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text"})
         else:  # not a code servers send, or its class contradicts the status: not a reply code
             evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text"})
+    code_reason: str | None = None
+    if replycode is not None and replycode[0] == "2" and (status is None or status[0] == "2"):
+        code_reason = "delivered"
+    elif replycode is None and status is None:
+        other = _other_code(t)
+        if other is not None:
+            replycode, code_reason = other
+            evidence.append({"rule": "code:reply", "matched": replycode, "source": "text"})
     low = t.lower()
     if cmd is None and _COMMAND_NEEDLES.any(low):  # (find_command's own first test)
         cmd = find_command(t, low)
@@ -639,8 +552,24 @@ def _diagnose(
         if pv and pv not in providers:
             providers.append(pv)
     named = len(providers)  # (known from the host or the caller, not only from the text)
+    reported_by: str | None = None
     if ranks:
-        for pid in _markers(ranks):
+        marked = _markers(ranks)
+        if marked:
+            # Who said it: a reply quoted by another server ("The response from the remote server
+            # was: ...", "Remote Server returned '...'") names the reporter in the words before
+            # the quote; only the quote's own markers say which provider gave the reply.
+            quote = _quote_start(low)
+            if quote > 0:
+                qt = t[quote:]
+                q_ranks = tb.index.find_words(words_of(strip_codes(qt)), fold(qt) if folded is not None else None)
+                own = _markers(q_ranks) if q_ranks else ()
+                wrapper = [pid for pid in marked if pid not in own and pid not in providers]
+                marked = own
+                if wrapper:
+                    reported_by = wrapper[0]
+                    evidence.append({"rule": "relay:reported-by", "matched": tb.providers[reported_by].name, "source": "text"})
+        for pid in marked:
             if pid not in providers:
                 providers.append(pid)
 
@@ -662,6 +591,7 @@ def _diagnose(
     missing = _missing_domain(t) if "does not exist" in low else None
     # (read by _decide only for a reason that a phrase found names: see _may_expire)
     gave_up = _queue_expiry().first(low) if _may_expire(ranks) else None
+    lookup = _directory_lookup().first(low) if ranks else None
     x_unix = "x-unix;" in low and t.lstrip().lower().startswith("x-unix;")
     has_words = not all(map(str.isdigit, words))  # (a word that is not a number)
     verdict = action.strip().lower() if action else ""
@@ -672,8 +602,12 @@ def _diagnose(
      hardbounce, retry, category, who_acts, explanation, advice) = _decide(
         ranks, tuple(providers), named, code_hit, status, replycode, cmd, context, verdict,
         missing, gave_up, x_unix, _provider_context_found(providers, low) if providers else (),
-        has_words, kind, vendor, permanent,
+        has_words, kind, vendor, permanent, code_reason,
+        verdict == "failed" and _timeout_words().any(low),
+        lookup,
     )  # fmt: skip
+    for e in evidence:  # what the engine read (codes, the log line, a relay): facts, not evidence for a reason
+        e["role"] = "fact"
     evidence.extend(map(dict.copy, more))  # (_decide's evidence dicts, each result with its own)
     if special_rank >= 0:
         retry_after = _retry_after(t, tb.index.phrases[special_rank].extra, low)
@@ -684,7 +618,18 @@ def _diagnose(
     return Diagnosis(
         kept, replycode, status, decided_by, cmd, recipient, rhost, rip, provider, reason, hardbounce, retry,
         retry_after, category, who_acts, explanation, list(advice), evidence, confidence, kind,
+        reason != "delivered", tb.providers[reported_by].name if reported_by else None,
     )
+
+
+@lru_cache(maxsize=1)
+def _directory_lookup() -> Needles:
+    return Needles(_rules()["userunknown"]["directory_lookup"])
+
+
+@lru_cache(maxsize=1)
+def _timeout_words() -> Needles:
+    return Needles(_rules()["gave_up"]["contains"])
 
 
 @lru_cache(maxsize=1)
@@ -717,163 +662,27 @@ def _markers(ranks: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(phrases[r].target for r in ranks if phrases[r].kind == "marker")
 
 
-@lru_cache(maxsize=4096)  # replies repeat; only these facts of a text matter here (see _diagnose)
-def _decide(
-    ranks: tuple[int, ...],
-    providers: tuple[str, ...],
-    named: int,
-    code_hit: tuple[str, str, str] | None,
-    status: str | None,
-    replycode: str | None,
-    cmd: str | None,
-    context: str | None,
-    verdict: str,
-    missing: str | None,
-    gave_up: str | None,
-    x_unix: bool,
-    context_found: tuple[str, ...],
-    has_words: bool,
-    kind: str,
-    vendor: str | None,
-    permanent: bool,
-) -> tuple[Any, ...]:
-    """The decision of docs/diagnose.md from the facts of one text, and what follows from it:
-    (reason, decided_by, confidence, provider name, rank of the "special" phrase that decided
-    or -1, evidence as a tuple of {rule, matched, source} dicts that the caller copies, then
-    _outcome's hardbounce, retry, category, who_acts, explanation, advice). A function of its arguments only: the caller
-    ``providers[:named]`` are the providers known from the host or the caller (rules marked
-    from_host need one of them). The caller
-    reads the text (ranks of the phrases found, a provider's code, "<domain> does not exist",
-    queue-expiry words, "X-Unix;", the provider-context strings, whether there are words)."""
-    tb = tables()
-    phrases = tb.index.phrases
-    hits = [phrases[r] for r in ranks]
-    evidence: list[dict[str, Any]] = []
-    provider = providers[0] if providers else None
+# A code that find_codes does not take for a reply: an intermediate reply ("354 Start mail input",
+# "334"), a number outside RFC 5321 that reference lists give a meaning ("SMTP Error 101", "111
+# Can't open SMTP stream", GroupWise's "420 TCP Read Error"), or a seeds-style dotted rendering of
+# a three-digit reply whose first digit no enhanced status code has ("1.0.1" = 101, "3.5.4" = 354).
+_OTHER_CODE = re.compile(
+    r"(?:^|error:?\s|,\s)(?:([13][0-5][0-9]|420)|([13])\.([0-5])\.([0-9]))(?![\w.])", re.I
+)
 
-    reason: str | None = None
-    decided_by = "none"
-    confidence = 0.0
-    special: Phrase | None = None
 
-    # 1. provider codes and texts
-    if code_hit is not None:
-        pid, reason, matched = code_hit
-        decided_by, confidence, provider = "vendor", 0.95, pid
-        evidence.append({"rule": f"provider-code:{pid}", "matched": matched, "source": "text"})
-    if reason is None:
-        best: Phrase | None = None
-        for h in hits:
-            if h.kind != "provider" or h.provider not in providers:
-                continue
-            if h.host_only and h.provider not in providers[:named]:
-                continue  # a reading that holds only for replies from the provider's own servers
-            if h.status and not (status or "").startswith(h.status):
-                continue
-            if best is None or tb.order.get(h.target, 99) < tb.order.get(best.target, 99):
-                best = h
-        if best is not None:
-            reason, decided_by, confidence, provider = best.target, "vendor", 0.95, best.provider
-            evidence.append(_evidence(best))
-
-    # 2. a status that names the problem beyond doubt (mailbox full, sender refused)
-    if reason is None and status and status[2:] in STRONG_STATUS:
-        reason, decided_by, confidence = STRONG_STATUS[status[2:]], "status", 0.85
-        evidence.append({"rule": f"status:X.{status[2:]}", "matched": status, "source": "status"})
-
-    # 3. phrases of the text
-    if reason is None:
-        excluded = {h.target for h in hits if h.kind == "not"}
-        strong = [h for h in hits if h.kind in ("phrase", "special") and h.target not in excluded]
-        weak = [h for h in hits if h.kind == "weak" and h.target not in excluded]
-        if cmd in PRE_DATA:  # content is only seen after DATA
-            strong = [h for h in strong if h.target not in ("spamdetected", "virusdetected")] or strong
-        status_says = _status_reason(status) if status and status[2:] not in ("0.0",) else None
-        for group, conf in ((strong, 0.9), (weak, 0.6)):
-            if not group or (conf < 0.9 and status_says):
-                continue
-            group.sort(key=lambda h: (tb.order.get(h.target, 99), h.kind != "special", -len(h.raw)))
-            best = group[0]
-            reason, decided_by, confidence = best.target, "text", conf
-            if best.kind == "special":
-                special = best
-            evidence.append(_evidence(best))
-            others = sorted({h.target for h in group if h.target != reason}, key=lambda r: tb.order.get(r, 99))
-            if others:
-                evidence.append({"rule": "also-matched", "matched": ",".join(others[:5]), "source": "text"})
-                confidence -= 0.05
-            break
-        if reason in (None, "userunknown") and confidence < 0.9:
-            domain = missing
-            if domain:  # "<domain> does not exist": the domain, not a mailbox, is missing
-                reason, decided_by, confidence = "hostunknown", "text", 0.7
-                evidence.append({"rule": "text:domain-does-not-exist", "matched": domain, "source": "text"})
-        if reason == "userunknown":
-            reason = _userunknown_context(status, cmd, context, strong, evidence)
-        if reason in _rules()["queue_expiry"]["overrides"] and decided_by == "text":
-            if gave_up:
-                reason = "expired"
-                evidence.append({"rule": "text:queue-expired", "matched": gave_up, "source": "text"})
-    if reason is not None and decided_by == "text" and providers:
-        ruled = _provider_context(reason, providers, status, cmd, context_found, evidence)
-        if ruled != reason:
-            reason, decided_by, confidence = ruled, "vendor", 0.9
-
-    if reason is None and x_unix:
-        reason, decided_by, confidence = "mailererror", "text", 0.6
-        evidence.append({"rule": "diagnostic-type:x-unix", "matched": "X-Unix", "source": "text"})
-
-    # 4. the status code, 5. the reply code
-    if reason is None and status:
-        sr = _status_reason(status)
-        if sr:
-            reason, decided_by = sr, "status"
-            confidence = 0.7 if status[2:] not in ("0.0", "7.1") else 0.5
-            evidence.append({"rule": f"status:{status}", "matched": status, "source": "status"})
-    if reason is None and replycode and replycode in tb.reply_map:
-        reason, decided_by, confidence = tb.reply_map[replycode], "replycode", 0.5
-        evidence.append({"rule": f"replycode:{replycode}", "matched": replycode, "source": "replycode"})
-    # context: the SMTP stage
-    cls = (status or replycode or "")[:1]
-    vague = reason is None or (decided_by == "status" and reason in ("securityerror", "systemerror"))
-    if cmd == "MAIL" and cls == "5" and vague:
-        reason, decided_by, confidence = "rejected", decided_by if reason else "none", 0.5
-        evidence.append({"rule": "context:refused-at-MAIL", "matched": "MAIL", "source": "context"})
-    stage = _rules()["stage"]
-    if cmd in stage["connection_commands"] and cls in ("4", "5") and (
-        vague or (decided_by == "text" and confidence < 0.9) or reason in stage["blocked_at_connection"]
-    ):
-        reason, decided_by, confidence = "blocked", decided_by if reason else "none", 0.5
-        evidence.append({"rule": f"context:refused-at-{cmd}", "matched": cmd, "source": "context"})
-    if cmd in stage["sender_commands"] and cls == "5" and reason in stage["sender_address_reasons"]:
-        # an address refused in reply to MAIL FROM is the sender's, not the recipient's
-        reason, confidence = "rejected", min(confidence or 0.6, 0.7)
-        evidence.append({"rule": "context:address-refused-at-MAIL", "matched": cmd, "source": "context"})
-    if verdict == "delayed" and (
-        reason is None or (decided_by in ("status", "none") and reason in _rules()["delayed"]["vague_reasons"])
-    ):
-        # a delay notice that says no more than a generic code: the message is waiting out its retries
-        reason, decided_by, confidence = "expired", decided_by, 0.5
-        evidence.append({"rule": "context:delay-notice", "matched": "delayed", "source": "context"})
-
-    if reason is None:
-        # Nothing decided: "onhold" when there is text but no code with a meaning, else "undefined".
-        meaningful = bool(status and status[2:] != "0.0")
-        reason = "onhold" if (has_words and not meaningful) else "undefined"
-        confidence = 0.2 if reason == "undefined" else 0.1
-
-    special_rank = -1 if special is None else next(r for r in ranks if phrases[r] is special)
-    action = verdict if verdict in ("failed", "delayed") else None
-    reason, *outcome = _outcome(reason, status, replycode, kind, action, permanent, special_rank, vendor)
-    return (
-        reason,
-        decided_by,
-        round(max(0.05, min(confidence, 1.0)), 2),
-        tb.providers[provider].name if provider else None,
-        special_rank,
-        tuple(evidence),  # (dicts of strings: the caller gives each result copies)
-        *outcome,
-    )
+def _other_code(text: str) -> tuple[str, str] | None:
+    """(code, reason) for such a code at the start of ``text`` or after "error" or ", "; the
+    reason of a positive (3xx) code is "delivered" (not a failure), else the one rules.toml's
+    [nonstandard_codes] gives; None when there is no such code."""
+    m = _OTHER_CODE.search(text[:300])
+    if m is None:
+        return None
+    code = m.group(1) or (m.group(2) + m.group(3) + m.group(4))
+    if code[0] == "3":
+        return code, "delivered"
+    reason = _rules()["nonstandard_codes"].get(code)
+    return (code, str(reason)) if reason else None
 
 
 _DOES_NOT_EXIST = re.compile(r"\bdoes not exist\b", re.I)
@@ -933,65 +742,3 @@ def _finish(d: Diagnosis, evidence: list[dict[str, Any]]) -> Diagnosis:
     d.advice = list(advice)
     return d
 
-
-def _outcome(
-    reason: str,
-    status: str | None,
-    replycode: str | None,
-    kind: str,
-    verdict: str | None,
-    permanent: bool,
-    special_rank: int,
-    vendor: str | None,
-) -> tuple[str, bool, str, str | None, str | None, str, tuple[str, ...]]:
-    """(reason, hardbounce, retry, category, who_acts, explanation, advice) for a decided reason
-    (``verdict``: "failed", "delayed" or None; ``permanent``: the text calls the failure
-    permanent, read only without codes and verdict)."""
-    special = tables().index.phrases[special_rank].extra if special_rank >= 0 else None
-    try:
-        r = _reasons.get(reason)
-    except KeyError:
-        reason = "undefined"
-        r = _reasons.get("undefined")
-    cls = (status or replycode or "")[:1]
-    if permanent:
-        verdict = "failed"
-    hardbounce = _reasons.is_hardbounce(reason, status, replycode, action=verdict)
-    if cls == "4":
-        hardbounce = False
-    retry = r.retry
-    if cls == "4" and retry == "no" and reason not in ("delivered", "vacation", "feedback"):
-        retry = "later"
-    if reason in ("undefined", "onhold") and cls == "5":
-        retry = "after-fix"
-    if special and special.get("retry"):
-        retry = special["retry"]
-    who_acts = r.who_acts
-    code = status or replycode
-    entry = _knowledge(code, vendor) if code else None
-    parts = [r.summary]
-    if special and special.get("explanation"):
-        parts = [special["explanation"]]
-    elif entry is not None:
-        summary = getattr(entry, "summary", None)
-        if summary and getattr(entry, "reason", None) == reason:
-            parts = [summary]  # the code says the same as the reason, more precisely
-        elif summary:
-            parts.append(f"The code {code} on its own means: {summary}")
-    if kind == "unreadable":
-        parts = ["The input could not be read as a reply: it is empty or not text."]
-    advice: list[str] = []
-    if special and special.get("advice"):
-        advice = list(special["advice"])
-    elif entry is not None and reason in ("undefined", "onhold"):
-        advice = _entry_list(getattr(entry, "troubleshooting", None))
-    if not advice:
-        try:
-            advice = list(tables().advice.get(reason, []))
-        except Exception:  # data files missing or broken: the record still goes out
-            advice = []
-    if entry is not None and reason in ("undefined", "onhold"):
-        who = getattr(entry, "who_acts", None)
-        if who:
-            who_acts = str(who)
-    return reason, hardbounce, retry, r.category, who_acts, " ".join(parts), tuple(advice)

@@ -345,6 +345,11 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     async def api_page(request: Request) -> Response:
         return page(request, "api.html", schema=app.openapi())
 
+    # /report: the report of `bouncewise report`, from uploads or the store
+    from bouncewise.web.report_routes import router as report_router
+
+    app.include_router(report_router)
+
     # ------------------------------------------------------------------ store (bouncewise[store])
 
     from bouncewise.web.store_routes import add_store_routes
