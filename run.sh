@@ -18,7 +18,7 @@ setup() {
   # Re-install when pyproject.toml changed since the last install.
   if [ ! -f "$VENV/.installed" ] || [ pyproject.toml -nt "$VENV/.installed" ]; then
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e '.[web,test]'
+    "$VENV/bin/python" -m pip install -q -e '.[web,test,store]'
     touch "$VENV/.installed"
   fi
 }
@@ -53,6 +53,7 @@ case "$cmd" in
       e2e_plan
       bash tests/e2e/install.sh || echo "e2e prerequisites not installed; browser tests will skip"
     fi
+    if [ -f tests/store/install.sh ]; then bash tests/store/install.sh || echo "PostgreSQL not available; the store's PostgreSQL tests will skip"; fi
     "$VENV/bin/ruff" check src tests bench tools
     "$VENV/bin/python" -m pytest -q "$@"
     ;;

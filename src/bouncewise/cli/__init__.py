@@ -18,6 +18,11 @@ COMMANDS: dict[str, str] = {
     "parse": "bouncewise.cli.parse:parse",
     "serve": "bouncewise.cli.serve:serve",
     "report": "bouncewise.cli.report:report",
+    "ingest": "bouncewise.cli.store:ingest",
+    "suppressions": "bouncewise.cli.store:suppressions",
+    "history": "bouncewise.cli.store:history",
+    "unsuppress": "bouncewise.cli.store:unsuppress",
+    "db": "bouncewise.cli.store:db_group",
 }
 
 SHORT_HELP = {
@@ -28,6 +33,11 @@ SHORT_HELP = {
     "parse": "Analyse bounce messages (.eml, mbox, Maildir, stdin, ESP events).",
     "serve": "Run the HTTP API and web page (needs bouncewise[web]).",
     "report": "Make a self-contained HTML (or Markdown) report of bounces, logs or NDJSON.",
+    "ingest": "Store bounces, log records and ESP events (needs bouncewise[store]).",
+    "suppressions": "List suppressed addresses and why; --recompute after a policy change.",
+    "history": "One address's timeline of records, suppressions and audit.",
+    "unsuppress": "Lift an address's suppression, with a note for the audit trail.",
+    "db": "The store's database: schema upgrade and counts.",
 }
 
 

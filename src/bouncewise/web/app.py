@@ -76,6 +76,7 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
             {"name": "knowledge", "description": "The SMTP code knowledge base."},
             {"name": "diagnosis", "description": "Diagnose replies, log lines and bounce messages."},
             {"name": "service", "description": "Health and version."},
+            {"name": "store", "description": "ESP webhooks into the store; suppressions and address histories."},
         ],
     )
     app.state.settings = settings
@@ -349,6 +350,12 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from bouncewise.web.report_routes import router as report_router
 
     app.include_router(report_router)
+
+    # ------------------------------------------------------------------ store (bouncewise[store])
+
+    from bouncewise.web.store_routes import add_store_routes
+
+    add_store_routes(app, run=run, page=page, problem=Problem)
 
     static = StaticFiles(directory=str(HERE / "static"))
     app.mount("/static", static, name="static")
