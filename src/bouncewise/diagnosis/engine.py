@@ -68,6 +68,10 @@ from bouncewise.diagnosis.tables import (
 from bouncewise.loglines import parse_line
 
 
+# reasons that report no delivery failure: a positive reply, an out-of-office reply, a complaint report
+_NOT_FAILURES = frozenset({"delivered", "vacation", "feedback"})
+
+
 @dataclass(slots=True)
 class Diagnosis:
     """What one reply means. ``to_dict()`` gives a JSON-ready dict."""
@@ -92,7 +96,7 @@ class Diagnosis:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     confidence: float = 0.0
     kind: str = "reply"  # reply | log | unreadable
-    failure: bool = True  # False for a positive reply (2xx, 3xx: "250 ok", "221 closing", "354 go ahead")
+    failure: bool = True  # False for a positive reply (2xx, 3xx: "250 ok", "221 closing") or an auto-reply
     reported_by: str | None = None  # the provider whose notice quotes another server's reply
 
     def to_dict(self) -> dict[str, Any]:
@@ -416,7 +420,7 @@ def _diagnose(
     return Diagnosis(
         kept, replycode, status, decided_by, cmd, recipient, rhost, rip, provider, reason, hardbounce, retry,
         retry_after, category, who_acts, explanation, list(advice), evidence, confidence, kind,
-        reason != "delivered", tb.providers[reported_by].name if reported_by else None,
+        reason not in _NOT_FAILURES, tb.providers[reported_by].name if reported_by else None,
     )
 
 
