@@ -13,6 +13,7 @@ phrase search per word sequence (tables.Index.find); see docs/diagnose.md (Perfo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -67,6 +68,8 @@ from bouncewise.diagnosis.tables import (
 )
 from bouncewise.loglines import parse_line
 
+# a 4xx/5xx reply code or a 4.x.x/5.x.x status anywhere in a text (a failure after a positive reply)
+_FAILURE_CODE = re.compile(r"(?<![\w.])(?:[45][0-5][0-9](?![\w.])|[45]\.[0-9]{1,3}\.[0-9]{1,3}(?![\d]))")
 
 # reasons that report no delivery failure: a positive reply, an out-of-office reply, a complaint report
 _NOT_FAILURES = frozenset({"delivered", "vacation", "feedback"})
@@ -317,7 +320,8 @@ def _diagnose(
             evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text"})
     code_reason: str | None = None
     if replycode is not None and replycode[0] == "2" and (status is None or status[0] == "2"):
-        code_reason = "delivered"
+        # a positive reply, unless a failure code follows it (a transcript: "250 Sender ok ... 550 ...")
+        code_reason = None if _FAILURE_CODE.search(t) else "delivered"
     elif replycode is None and status is None:
         other = _other_code(t)
         if other is not None:
