@@ -216,13 +216,19 @@ def usable_replycode(code: str | None, status: str | None = None) -> str | None:
     return code
 
 
+@lru_cache(maxsize=1)
+def _context_providers() -> frozenset[str]:
+    """The providers that rules.toml [[provider_context]] has rules for."""
+    return frozenset(rule["provider"] for rule in _rules().get("provider_context", ()))
+
+
 def _provider_context_found(providers: list[str], low: str) -> tuple[str, ...]:
     """For each rule of [[provider_context]], the first of its ``contains`` strings found in the
     lower-cased text ``low`` ("" when none is, or the rule has none, or its provider is not one
     of ``providers``, in which case the rule does not apply): the only part of the text that
     _provider_context reads."""
     rules = _rules().get("provider_context", ())
-    if not providers:
+    if not providers or _context_providers().isdisjoint(providers):
         return ("",) * len(rules)
     return tuple(
         next((c for c in rule["contains"] if c in low), "") if rule.get("contains") and rule["provider"] in providers else ""
@@ -295,7 +301,7 @@ def _diagnose(
             rhost = rhost or parsed.relay
             rip = parsed.rip
             recipient = parsed.recipient
-            evidence.append({"rule": f"log:{parsed.mta}", "matched": parsed.state or "", "source": "log"})
+            evidence.append({"rule": f"log:{parsed.mta}", "matched": parsed.state or "", "source": "log", "role": "fact"})
 
     status = _valid_status(status) if status else None
     replycode = _valid_reply(replycode) if replycode else None
@@ -309,15 +315,15 @@ def _diagnose(
     found_reply, found_status = find_codes(t)
     if status is None and found_status:
         status = found_status
-        evidence.append({"rule": "code:status", "matched": found_status, "source": "text"})
+        evidence.append({"rule": "code:status", "matched": found_status, "source": "text", "role": "fact"})
     if replycode is None and found_reply:
         if found_reply in (_REAL_REPLYCODES or _real_replycodes()) and not (
             status and status[0] != found_reply[0] and status[0] in "245"
         ):  # (usable_replycode, written out: found_reply has three digits)
             replycode = found_reply
-            evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text"})
+            evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text", "role": "fact"})
         else:  # not a code servers send, or its class contradicts the status: not a reply code
-            evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text"})
+            evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text", "role": "fact"})
     code_reason: str | None = None
     if replycode is not None and replycode[0] == "2" and (status is None or status[0] == "2"):
         # a positive reply, unless a failure code follows it (a transcript: "250 Sender ok ... 550 ...")
@@ -326,7 +332,7 @@ def _diagnose(
         other = _other_code(t)
         if other is not None:
             replycode, code_reason = other
-            evidence.append({"rule": "code:reply", "matched": replycode, "source": "text"})
+            evidence.append({"rule": "code:reply", "matched": replycode, "source": "text", "role": "fact"})
     low = t.lower()
     if cmd is None and _COMMAND_NEEDLES.any(low):  # (find_command's own first test)
         cmd = find_command(t, low)
@@ -342,7 +348,7 @@ def _diagnose(
         if not status and not replycode:
             why = "onhold" if stripped else "undefined"
             d = Diagnosis(text=kept, kind="unreadable", reason=why, rhost=rhost, rip=rip, command=cmd)
-            evidence.append({"rule": "unreadable", "matched": "empty" if not stripped else "binary", "source": "text"})
+            evidence.append({"rule": "unreadable", "matched": "empty" if not stripped else "binary", "source": "text", "role": "fact"})
             return _finish(d, evidence)
 
     tb = tables()
@@ -376,7 +382,7 @@ def _diagnose(
                 marked = own
                 if wrapper:
                     reported_by = wrapper[0]
-                    evidence.append({"rule": "relay:reported-by", "matched": tb.providers[reported_by].name, "source": "text"})
+                    evidence.append({"rule": "relay:reported-by", "matched": tb.providers[reported_by].name, "source": "text", "role": "fact"})
         for pid in marked:
             if pid not in providers:
                 providers.append(pid)
@@ -412,9 +418,9 @@ def _diagnose(
         has_words, kind, vendor, permanent, code_reason,
         verdict == "failed" and _timeout_words().any(low),
     )  # fmt: skip
-    for e in evidence:  # what the engine read (codes, the log line, a relay): facts, not evidence for a reason
-        e["role"] = "fact"
-    evidence.extend(map(dict.copy, more))  # (_decide's evidence dicts, each result with its own)
+    # (what the engine read above has the role "fact": the codes, the log line, a relay; then
+    # _decide's evidence dicts, each result with its own copies)
+    evidence.extend(map(dict.copy, more))
     if special_rank >= 0:
         retry_after = _retry_after(t, tb.index.phrases[special_rank].extra, low)
     elif "again" in low or "retry" in low or "come back" in low or "wait" in low:  # (_retry_after's test)
