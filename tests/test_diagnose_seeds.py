@@ -65,3 +65,13 @@ def test_dotted_code_of_a_real_status_class_stays_a_status() -> None:
     enhanced status codes have stays a status (the knowledge base explains the ambiguity)."""
     d = diagnose("SMTP Error 4.2.1")
     assert d.status == "4.2.1" and d.replycode is None
+
+
+def test_a_positive_reply_followed_by_a_failure_is_a_failure() -> None:
+    d = diagnose("250 2.1.0 Sender ok 550 5.1.1 <jo@example.org>... User unknown")
+    assert d.failure is True and d.reason == "userunknown"
+
+
+def test_a_failure_notice_is_read_as_a_failure_even_if_it_quotes_a_positive_reply() -> None:
+    d = diagnose("221 Bye", context="bounce", action="failed")
+    assert d.reason != "delivered" and d.failure is True

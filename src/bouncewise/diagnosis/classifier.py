@@ -237,11 +237,18 @@ def _userunknown_context(
     context: str | None,
     strong: list[Phrase],
     notes: list[dict[str, Any]],
+    replycode: str | None = None,
     lookup: str | None = None,
 ) -> str:
-    """What user-unknown wording means at this SMTP stage and with this status code
+    """What user-unknown wording means at this SMTP stage and with this status and reply code
     (``lookup``: the text's statement that the address is not in the system's directory)."""
     rule = rules()["userunknown"]
+    moved = replycode in rule.get("moved_replycodes", ()) and (
+        not status or "X" + status[1:] in rule.get("moved_statuses", ())
+    )
+    if moved:
+        notes.append({"rule": "context:userunknown-user-not-local", "matched": status or replycode or "", "source": "context"})
+        return "hasmoved"
     said = status_reason(status)
     if said in rule["status_confirms"]:
         other = sorted({h.target for h in strong if h.target in rule["stronger_than_status"]}, key=_order)
@@ -362,7 +369,7 @@ def decide(
         if reason == "userunknown":
             strong = [e.phrase for e in items if e.kind in ("phrase", "special") and e.phrase is not None]
             said: list[dict[str, Any]] = []
-            ruled = _userunknown_context(status, cmd, context, strong, said, lookup)
+            ruled = _userunknown_context(status, cmd, context, strong, said, replycode, lookup)
             for s in said:
                 s.update(weight=rw["userunknown-context"], role="decided" if ruled != "userunknown" else "note")
             if ruled != reason:
