@@ -118,3 +118,8 @@ def test_coloured_output_keeps_wrapped_bullets_indented():
             wrapped += 1
     assert wrapped
     assert "5.7.1" in r.output  # not split into differently coloured pieces
+
+
+def test_reply_code_and_family_are_two_questions():
+    d = json.loads(run("explain", "550", "5.1.x", "--json").output)
+    assert [x["kind"] for x in d] == ["code", "family"]

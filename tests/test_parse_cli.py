@@ -132,3 +132,13 @@ def test_table_fits_the_terminal_and_cuts_nothing(tmp_path: Path, columns: int):
     assert LONG in "".join(rows)  # wrapped over lines, but whole
     engine = header.index("ENGINE")
     assert "Postfix" in "".join(line[engine:] for line in lines[1:])
+
+
+def test_scan_log_summary_never_overwrites_a_log(tmp_path: Path):
+    log = tmp_path / "mail.log"
+    log.write_bytes((LOGS / "postfix.log").read_bytes())
+    r = run("scan-log", "--summary", str(log), str(LOGS / "exim_mainlog"))
+    assert r.exit_code == 2 and "would overwrite" in r.output
+    assert log.read_bytes() == (LOGS / "postfix.log").read_bytes()
+    r = run("scan-log", "--summary", str(log))  # the log taken as the summary file, no FILES left
+    assert r.exit_code == 2 and log.read_bytes() == (LOGS / "postfix.log").read_bytes()

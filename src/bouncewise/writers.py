@@ -253,14 +253,22 @@ class RenderedText(str):
     provider: str | None
     domain: str | None
 
+    def __reduce__(self) -> tuple[Any, ...]:  # compact: workers send many of these
+        return (_rendered_text, (str(self), self.provider, self.domain))
+
+
+def _rendered_text(text: str, provider: str | None, domain: str | None) -> RenderedText:
+    out = RenderedText(text)
+    out.provider = provider
+    out.domain = domain
+    return out
+
 
 def render_with_facts(render: Callable[[Record], str], record: Record) -> RenderedText:
     """``render(record)`` with the record's provider and recipient domain attached."""
-    text = RenderedText(render(record))
-    text.provider = record.provider
     rcpt = record.recipient or ""
-    text.domain = rcpt.rpartition("@")[2].lower() or None if "@" in rcpt else None
-    return text
+    domain = (rcpt.rpartition("@")[2].lower() or None) if "@" in rcpt else None
+    return _rendered_text(render(record), record.provider, domain)
 
 
 class Tally:

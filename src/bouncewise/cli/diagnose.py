@@ -235,8 +235,18 @@ def diagnose(
         _show(d)
 
 
+def _not_a_summary(path: str) -> bool:
+    """True when ``path`` is an existing file with content that is not JSON (a log, say)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256).lstrip()
+    except OSError:
+        return False
+    return bool(head) and head[:1] != b"{"
+
+
 @click.command(name="scan-log")
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1)
 @click.option("--all", "include_sent", is_flag=True, help="Also write records for delivered (sent) attempts.")
 @click.option("--summary", "summary_path", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Alone: print summary tables (by state, reason, provider, domain) instead of the "
@@ -256,6 +266,12 @@ def scan_log(files: tuple[str, ...], include_sent: bool, summary_path: str | Non
       bouncewise scan-log /var/log/mail.log --summary
     """
     from bouncewise.logscan import Summary, open_log, scan
+
+    if summary_path and (summary_path in files or _not_a_summary(summary_path)):
+        raise click.UsageError(f"--summary would overwrite {summary_path}, which is not a JSON summary "
+                               "(give --summary after the FILES for tables, or --summary=OUT.json)")
+    if not files:
+        raise click.UsageError("give log FILES ('-' for standard input); a bare --summary goes after them")
 
     summary = Summary()
     failed = False

@@ -134,7 +134,8 @@ def parse(
     width = shutil.get_terminal_size((100, 24)).columns  # COLUMNS, else the terminal, else 100
     sink = io.StringIO() if summary_only else out  # --summary: the records are counted, not written
     writer = make_writer(fmt if not summary_only else "ndjson", sink, color=out_tty and fmt == "table", width=width)
-    render = partial(render_with_facts, writer.render)
+    # the provider and domain tables need more than kind and reason: carried with the text
+    render = writer.render if quiet and not summary_only else partial(render_with_facts, writer.render)
 
     err_tty = sys.stderr.isatty()
     show_progress = (not quiet) and (progress if progress is not None else (err_tty and not out_tty))

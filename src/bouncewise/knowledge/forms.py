@@ -53,6 +53,5 @@ def _basic_grammar(code: str) -> bool:
 
 
 def looks_enhanced(word: str) -> bool:
-    """True for a word written like an enhanced status code or a family of them (5.1.1, #5.1.1, 5.1.x)."""
-    w = word.lstrip("#")
-    return bool(_ENH_RE.fullmatch(w) or _FAMILY_RE.fullmatch(w))
+    """True for a word written like one enhanced status code (5.1.1, #5.1.1; not a family)."""
+    return _ENH_RE.fullmatch(word.lstrip("#")) is not None
