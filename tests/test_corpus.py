@@ -19,7 +19,9 @@ pytestmark = [
     pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason=f"shared corpus not found at {CORPUS}"),
 ]
 
-MIN_SCORE = 60.0  # percent of expected records fully right (all formats, diagnosis engine)
+MIN_SCORE = 97.5  # percent of expected records fully right (all formats, diagnosis engine)
+MIN_GENERIC_SCORE = 92.0  # the same with the generic decoders alone (formats without a decoder)
+GENERIC = "arf,rfc3464,rfc3834,fallback"
 
 
 def files(sub: str) -> list[Path]:
@@ -88,3 +90,27 @@ def test_score(tmp_path):
     m = re.search(r"score: ([\d.]+)%", res.stdout)
     assert m, res.stdout
     assert float(m.group(1)) >= MIN_SCORE, res.stdout
+
+
+def _score_of(out: Path) -> float:
+    res = subprocess.run(
+        [sys.executable, str(CORPUS / "score.py"), str(out), "--misses", "0"], capture_output=True, text=True, check=True
+    )
+    m = re.search(r"score: ([\d.]+)%", res.stdout)
+    assert m, res.stdout
+    return float(m.group(1))
+
+
+def test_generic_path_score(tmp_path):
+    """How well formats without a decoder are read: the corpus through the generic reader and
+    the standard decoders alone (BOUNCEWISE_FORMATS, in a process of its own)."""
+    import os
+
+    out = tmp_path / "generic.ndjson"
+    env = dict(os.environ, BOUNCEWISE_FORMATS=GENERIC)
+    with out.open("w") as fh:
+        subprocess.run(
+            [sys.executable, "-m", "bouncewise", "parse", "--format", "ndjson", "-q", str(CORPUS / "maildir" / "bsd")],
+            stdout=fh, env=env, check=False,
+        )
+    assert _score_of(out) >= MIN_GENERIC_SCORE
