@@ -54,6 +54,7 @@ case "$cmd" in
       bash tests/e2e/install.sh || echo "e2e prerequisites not installed; browser tests will skip"
     fi
     if [ -f tests/store/install.sh ]; then bash tests/store/install.sh || echo "PostgreSQL not available; the store's PostgreSQL tests will skip"; fi
+    if [ -f tests/spark/install.sh ]; then bash tests/spark/install.sh || echo "spark prerequisites not installed; Spark tests will skip"; fi
     "$VENV/bin/ruff" check src tests bench tools
     "$VENV/bin/python" -m pytest -q "$@"
     ;;

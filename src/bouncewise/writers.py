@@ -309,10 +309,10 @@ def _plural(n: int, word: str) -> str:
 
 
 def print_summary(tally: Tally, stream: TextIO, *, written: int | None = None, full: bool = False,
-                  top: int = 10) -> None:
+                  top: int = 10, prog: str = "bouncewise parse") -> None:
     """The run's summary on ``stream``: a line of totals, then small tables by kind, by reason
     and by provider of the failures (and by recipient domain when ``full``)."""
-    head = f"bouncewise parse: {_plural(tally.messages, 'message')} read"
+    head = f"{prog}: {_plural(tally.messages, 'message')} read"
     if tally.unreadable:
         head += f", {tally.unreadable} could not be read (error records)"
     if written is not None:

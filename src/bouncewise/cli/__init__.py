@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "history": "bouncewise.cli.store:history",
     "unsuppress": "bouncewise.cli.store:unsuppress",
     "db": "bouncewise.cli.store:db_group",
+    "spark": "bouncewise.cli.spark:spark",
 }
 
 SHORT_HELP = {
@@ -38,6 +39,7 @@ SHORT_HELP = {
     "history": "One address's timeline of records, suppressions and audit.",
     "unsuppress": "Lift an address's suppression, with a note for the audit trail.",
     "db": "The store's database: schema upgrade and counts.",
+    "spark": "Analyse bounces on Apache Spark, batch or streaming (needs bouncewise[spark]).",
 }
 
 
