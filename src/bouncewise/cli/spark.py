@@ -134,7 +134,7 @@ def _summary(counts: object, prog: str) -> None:
     tally.records = counts.records  # type: ignore[attr-defined]
     tally.kinds.update(counts.kinds)  # type: ignore[attr-defined]
     tally.reasons.update(counts.reasons)  # type: ignore[attr-defined]
-    print_summary(tally, sys.stderr, prog=prog)
+    print_summary(tally, sys.stderr, prog=prog, written=tally.records)
 
 
 @spark.command(name="script")
