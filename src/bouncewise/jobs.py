@@ -1,0 +1,96 @@
+"""The job runner: a function over batches of messages, in this process or in a pool of
+forked worker processes, results in input order and memory flat however long the input.
+
+With ``jobs`` > 1 there are ``jobs - 1`` workers, and this process takes a batch itself
+whenever the workers have enough queued rather than wait for them; at most a few batches
+per worker are in flight. A worker that dies (killed, out of memory) loses nothing: its
+batch is done again here, and so is the rest of the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from bouncewise.deadline import alarm_scope
+from bouncewise.messages import Limits, RawMessage
+
+_BATCH_BYTES = 4 * 1024 * 1024  # a batch also ends when its messages add up to this
+
+
+def batches(raws: Iterator[RawMessage], size: int) -> Iterator[list[RawMessage]]:
+    batch: list[RawMessage] = []
+    held = 0
+    for raw in raws:
+        batch.append(raw)
+        held += raw.size
+        if len(batch) >= size or held >= _BATCH_BYTES:
+            yield batch
+            batch = []
+            held = 0
+    if batch:
+        yield batch
+
+
+
+def run(source: Any, limits: Limits, jobs: int, batch_size: int, work: Callable[..., list[Any]], args: tuple[Any, ...]) -> Iterator[Any]:
+    """``work(batch, limits, *args)`` over the batches of ``source``, results in input order.
+    With ``jobs`` > 1: ``jobs - 1`` worker processes, and this process takes a batch itself
+    whenever the workers have enough queued, rather than wait for them."""
+    from bouncewise.messages import iter_messages
+
+    raws = iter_messages(source, limits)
+    if jobs <= 1:
+        with alarm_scope():
+            for raw in raws:
+                yield from work([raw], limits, *args)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover - platforms without fork
+        ctx = multiprocessing.get_context()
+    else:
+        from bouncewise.pipeline import warm
+
+        warm()  # forked workers then start with the tables loaded (shared, copy-on-write)
+    workers = jobs - 1
+    queued = workers * 2  # batches queued per worker before this process takes one itself
+    window = jobs * 4  # batches held in all (results wait here to come out in order)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool, alarm_scope():
+        # (Future, batch) for a worker's batch; (None, results) for one done here
+        pending: deque[tuple[Future[list[Any]] | None, Any]] = deque()
+        broken = False  # a worker died (killed, out of memory): the rest is done here
+
+        def out(item: tuple[Future[list[Any]] | None, Any]) -> list[Any]:
+            nonlocal broken
+            future, held = item
+            if future is None:
+                return held
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                broken = True
+                return work(held, limits, *args)  # nothing is lost: the batch is done again here
+
+        def running() -> int:
+            return sum(1 for f, _ in pending if f is not None and not f.done())
+
+        for batch in batches(raws, batch_size):
+            while pending and (pending[0][0] is None or pending[0][0].done()):
+                yield from out(pending.popleft())
+            future = None
+            if not broken and running() < queued:
+                try:
+                    future = pool.submit(work, batch, limits, *args)
+                except BrokenProcessPool:
+                    broken = True
+            pending.append((future, batch) if future is not None else (None, work(batch, limits, *args)))
+            while len(pending) >= window:
+                yield from out(pending.popleft())
+        while pending:
+            yield from out(pending.popleft())
