@@ -54,9 +54,14 @@ def _cache_name(relpath: str) -> str:
 
 
 def _digest(raw: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(raw).hexdigest()
+    try:  # the interpreter's own SHA-256 (hashlib would load OpenSSL first: milliseconds)
+        from _sha256 import sha256  # type: ignore[import-not-found]  # Python 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
+        except ImportError:
+            from hashlib import sha256
+    return sha256(raw).hexdigest()
 
 
 def _read_cache(relpath: str, digest: str, dirs: list[str]) -> Any:
