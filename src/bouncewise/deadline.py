@@ -83,7 +83,7 @@ class alarm_scope:
         self.installed = False
 
     def __enter__(self) -> alarm_scope:
-        if _HAS_TIMER and _main_thread():
+        if _HAS_TIMER and not _ALARM["installed"] and _main_thread():
             previous = signal.getsignal(signal.SIGALRM)
             if previous is not _on_alarm:
                 _ALARM["previous"] = previous

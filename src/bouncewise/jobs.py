@@ -33,18 +33,58 @@ def batches(raws: Iterator[RawMessage], size: int) -> Iterator[list[RawMessage]]
 
 
 
-def run(source: Any, limits: Limits, jobs: int, batch_size: int, work: Callable[..., list[Any]], args: tuple[Any, ...]) -> Iterator[Any]:
+# With jobs=None (automatic), the messages analysed here before workers are started: a
+# short input is done before a pool would have paid for itself.
+AUTO_AFTER = 300
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on (its affinity mask where the system has one)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return max(1, os.cpu_count() or 1)
+
+
+def run(
+    source: Any, limits: Limits, jobs: int | None, batch_size: int, work: Callable[..., list[Any]], args: tuple[Any, ...]
+) -> Iterator[Any]:
     """``work(batch, limits, *args)`` over the batches of ``source``, results in input order.
     With ``jobs`` > 1: ``jobs - 1`` worker processes, and this process takes a batch itself
-    whenever the workers have enough queued, rather than wait for them."""
+    whenever the workers have enough queued, rather than wait for them. ``jobs`` None:
+    one process for the first AUTO_AFTER messages, then as many as usable_cores() for the
+    rest when there is more."""
     from bouncewise.messages import iter_messages
 
     raws = iter_messages(source, limits)
+    if jobs is None:
+        cores = usable_cores()
+        if cores > 1:
+            with alarm_scope():
+                done = 0
+                for raw in raws:
+                    yield from work([raw], limits, *args)
+                    done += 1
+                    if done >= AUTO_AFTER:
+                        break
+                else:
+                    return
+            yield from _pool(raws, limits, cores, batch_size, work, args)
+            return
+        jobs = 1
     if jobs <= 1:
         with alarm_scope():
             for raw in raws:
                 yield from work([raw], limits, *args)
         return
+    yield from _pool(raws, limits, jobs, batch_size, work, args)
+
+
+def _pool(
+    raws: Iterator[RawMessage], limits: Limits, jobs: int, batch_size: int, work: Callable[..., list[Any]], args: tuple[Any, ...]
+) -> Iterator[Any]:
     import multiprocessing
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor

@@ -408,11 +408,12 @@ def _render_batch(
         ]
 
 
-def analyse_all(source: Any, limits: Limits | None = None, *, jobs: int = 1, batch_size: int = 128) -> Iterator[list[Record]]:
+def analyse_all(source: Any, limits: Limits | None = None, *, jobs: int | None = 1, batch_size: int = 128) -> Iterator[list[Record]]:
     """Per input message, its list of records (unfiltered), in input order. With
     ``jobs`` > 1 a process pool analyses batches of messages (up to ``batch_size``
     messages or 4 MiB each); at most a few batches per worker are in flight, so memory
-    stays flat however long the input is."""
+    stays flat however long the input is. ``jobs`` None: automatic, one process for a
+    short input, the usable cores for a long one (bouncewise.jobs.run)."""
     from bouncewise.jobs import run as run_jobs
 
     limits = limits or Limits()
@@ -425,7 +426,7 @@ def render_all(
     limits: Limits | None = None,
     *,
     include: str | Iterable[str] | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     batch_size: int = 128,
 ) -> Iterator[list[Rendered]]:
     """Like analyse_all, but each record comes as its output text, ``render(record)``
