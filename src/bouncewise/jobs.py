@@ -59,6 +59,9 @@ def run(
     from bouncewise.messages import iter_messages
 
     raws = iter_messages(source, limits)
+    first = _first_without_gc(raws, limits, work, args)
+    if first is not None:
+        yield from first
     if jobs is None:
         cores = usable_cores()
         if cores > 1:
@@ -80,6 +83,26 @@ def run(
                 yield from work([raw], limits, *args)
         return
     yield from _pool(raws, limits, jobs, batch_size, work, args)
+
+
+def _first_without_gc(raws: Iterator[RawMessage], limits: Limits, work: Callable[..., list[Any]], args: tuple[Any, ...]) -> list[Any] | None:
+    """The results of the first message, analysed with the cyclic garbage collector paused:
+    the first message loads what every later one uses (decoders, tables, the knowledge
+    base), tens of thousands of objects that live to the end of the process, and the
+    collector would otherwise walk them again and again while they are made."""
+    import gc
+
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        with alarm_scope():
+            for raw in raws:
+                return work([raw], limits, *args)
+    finally:
+        if paused:
+            gc.enable()
+    return None
 
 
 def _pool(

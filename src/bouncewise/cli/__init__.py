@@ -3,6 +3,7 @@ only when used, so ``bouncewise --help`` and ``bouncewise explain`` start fast."
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import click
@@ -38,6 +39,9 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target.split(":")
+        paused = gc.isenabled()  # imports make thousands of objects that live to the end:
+        if paused:  # the cyclic collector would only walk them again and again meanwhile
+            gc.disable()
         try:
             return getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError):
@@ -47,6 +51,9 @@ class LazyGroup(click.Group):
                 raise click.ClickException(f"'{cmd_name}' is not available in this installation")
 
             return missing
+        finally:
+            if paused:
+                gc.enable()
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, SHORT_HELP.get(name, "")) for name in COMMANDS]
