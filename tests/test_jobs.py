@@ -71,3 +71,28 @@ def test_cli_default_is_automatic(monkeypatch) -> None:
     assert res.exit_code == 0 and seen == [None]
     res = CliRunner().invoke(main, ["parse", "-q", "--jobs", "2", str(FIX / "dsn-delayed.eml")])
     assert seen[-1] == 2
+
+
+def test_the_collector_paused_for_start_up_is_running_again_after_any_parse() -> None:
+    import gc
+
+    from click.testing import CliRunner
+
+    from bouncewise.cli import main
+
+    assert gc.isenabled()
+    paused: list[bool] = []
+    real = jobs._first_without_gc
+
+    def spy(*a, **kw):
+        paused.append(not gc.isenabled())
+        return real(*a, **kw)
+
+    jobs._first_without_gc = spy
+    try:
+        for args in (["parse", "-q", str(FIX / "dsn-delayed.eml")], ["parse", "--format", "nope", "x"], ["parse", "--help"]):
+            res = CliRunner().invoke(main, args)
+            assert res.exit_code in (0, 2) and gc.isenabled(), args
+    finally:
+        jobs._first_without_gc = real
+    assert paused == [True]  # the first message of the run was analysed with it paused

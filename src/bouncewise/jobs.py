@@ -85,6 +85,28 @@ def run(
     yield from _pool(raws, limits, jobs, batch_size, work, args)
 
 
+# Set when the CLI paused the cyclic garbage collector for its start-up and left it to this
+# module to resume it once the first message is done (resume_gc).
+_RESUME_GC = False
+
+
+def resume_gc_later() -> None:
+    """The caller has paused the collector (gc.disable): resume it after the first message
+    of the next run, or at resume_gc(), whichever comes first."""
+    global _RESUME_GC
+    _RESUME_GC = True
+
+
+def resume_gc() -> None:
+    """Resume the collector if resume_gc_later() asked for it."""
+    global _RESUME_GC
+    if _RESUME_GC:
+        _RESUME_GC = False
+        import gc
+
+        gc.enable()
+
+
 def _first_without_gc(raws: Iterator[RawMessage], limits: Limits, work: Callable[..., list[Any]], args: tuple[Any, ...]) -> list[Any] | None:
     """The results of the first message, analysed with the cyclic garbage collector paused:
     the first message loads what every later one uses (decoders, tables, the knowledge
@@ -102,6 +124,7 @@ def _first_without_gc(raws: Iterator[RawMessage], limits: Limits, work: Callable
     finally:
         if paused:
             gc.enable()
+        resume_gc()
     return None
 
 
