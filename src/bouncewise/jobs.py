@@ -19,6 +19,7 @@ _BATCH_BYTES = 4 * 1024 * 1024  # a batch also ends when its messages add up to 
 
 
 def batches(raws: Iterator[RawMessage], size: int) -> Iterator[list[RawMessage]]:
+    """Lists of up to ``size`` messages (fewer when they add up to _BATCH_BYTES)."""
     batch: list[RawMessage] = []
     held = 0
     for raw in raws:
@@ -30,7 +31,6 @@ def batches(raws: Iterator[RawMessage], size: int) -> Iterator[list[RawMessage]]
             held = 0
     if batch:
         yield batch
-
 
 
 # With jobs=None (automatic), the messages analysed here before workers are started: a
