@@ -235,7 +235,11 @@ def main() -> None:
         name, sep, command = spec.partition("=")
         if not sep or not name or not command.strip():
             ap.error(f"--peer wants NAME=COMMAND, not {spec!r}")
-        peers[name] = shlex.split(command)
+        cmd = shlex.split(command)
+        if shutil.which(cmd[0]) is None:
+            print(f"peer {name}: {cmd[0]!r} not found, skipped")
+            continue
+        peers[name] = cmd
 
     print(f"bouncewise parse benchmark; {load()}")
     bsd = CORPUS / "maildir" / "bsd"
