@@ -142,17 +142,28 @@ class _Plan:
                 for word, names in pairs:
                     if word in value:
                         hit.update(names)
+        # one pass over the header list: the names present, and the Received values
+        present: set[str] = set()
+        trace: list[str] = []
+        odd = False  # a Received value detect() would get as a Header object (8-bit bytes)
+        for k, v in getattr(msg, "_headers", ()):
+            key = k.lower()
+            present.add(key)
+            if key == "received":
+                if type(v) is str and v.isascii():
+                    trace.append(v)
+                else:
+                    odd = True
         for name, names in self.present:
-            if name in msg:
+            if name in present:
                 hit.update(names)
         if self.received:
-            values = msg.get_all("Received") or []
-            if any(type(v) is not str for v in values):  # detect() itself would stumble: let it
+            if odd:  # let detect() see it for itself
                 hit.update(self.received_all)
-            elif values:
-                trace = "\n".join(values).lower()
+            elif trace:
+                text = "\n".join(trace).lower()
                 for word, names in self.received:
-                    if word in trace:
+                    if word in text:
                         hit.update(names)
         return [n for n in self.names if n in hit]
 
