@@ -47,7 +47,14 @@ _D = Limits()
     default=None,
     help="Output format. Default: table on a terminal, ndjson otherwise.",
 )
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True, help="Processes analysing messages (this one included: N-1 workers are forked).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Processes analysing messages (this one included: N-1 workers are forked)."
+    " Default: 1 for up to 300 messages, then the usable CPU cores for the rest.",
+)
 @click.option(
     "--include",
     default=None,
@@ -73,7 +80,7 @@ _D = Limits()
 def parse(
     paths: tuple[str, ...],
     fmt: str | None,
-    jobs: int,
+    jobs: int | None,
     include: str | None,
     max_size: int,
     max_depth: int,

@@ -11,7 +11,9 @@ Each decoder is a module in this package with:
 The pipeline tries the decoders in REGISTRY order; the first whose detect() is true and
 whose decode() returns blocks wins. Add a new format by writing its module, adding it here
 at the right place (more specific before more generic), and adding a test with a sample
-the project wrote itself.
+the project wrote itself. Decoders are imported on first use, and only those whose gate in
+_dispatch.GATES lets a message through are tried on it (a decoder without a gate is tried
+on every message): when detect() learns a new sign, widen its gate.
 """
 
 from __future__ import annotations
