@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from bouncewise.formats import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def corpus_dir() -> Path:
+    """The shared corpus: env BOUNCEWISE_CORPUS when set, else ../shared/corpus beside the
+    repository. Tests that need it skip, naming this path, when it is absent."""
+    given = os.environ.get("BOUNCEWISE_CORPUS", "").strip()
+    return Path(given).expanduser().resolve() if given else ROOT.parent / "shared" / "corpus"
+
+
+def shared_dir() -> Path:
+    """The shared data folder (the corpus's parent: it also holds iana/ and seeds/)."""
+    return corpus_dir().parent
+
+
+CORPUS = corpus_dir()
 
 
 def have(module: str, attr: str) -> bool:

@@ -253,3 +253,13 @@ def test_mbox_separator_right_after_a_closing_mime_boundary() -> None:
         (1, "jo@example.com", "userunknown"),
         (2, "jo@example.com", "userunknown"),
     ]
+
+
+def test_user_not_local_reply_code_means_moved() -> None:
+    """'not our customer' is user-unknown wording (the seeds list "550 Not our Customer" among
+    addresses that do not exist); with RFC 5321's 551 "user not local" it says the user moved."""
+    assert diagnose("550 Not our Customer").reason == "userunknown"
+    assert diagnose("551 not our customer").reason == "hasmoved"
+    assert diagnose("551 not our customer", status="5.1.6", command="DATA", context="bounce").reason == "hasmoved"
+    # Exchange's 5.1.6 for a malformed address is not a move
+    assert diagnose("501 5.1.6 Recipient addresses in single label domains not accepted").reason == "userunknown"

@@ -13,10 +13,10 @@ import pytest
 from bouncewise.formats import REGISTRY, fallback, jmrp
 from bouncewise.messages import RawMessage
 from bouncewise.pipeline import _parse_bytes, analyse
+from conftest import CORPUS
 
 FIX = Path(__file__).parent / "fixtures" / "fallback"
 NOT = FIX / "not"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 
 def load(name: str):

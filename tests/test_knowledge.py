@@ -12,9 +12,10 @@ import bouncewise
 from bouncewise import knowledge as kb
 from bouncewise.errors import InvalidCode
 from bouncewise.knowledge import _store
+from conftest import shared_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = shared_dir()
 IANA_CSV = SHARED / "iana" / "smtp-enhanced-status-codes-3.csv"
 
 
@@ -228,7 +229,7 @@ def test_explain_api_entry_point():
     assert d["schema"] == "bouncewise.explanation/1"
     assert d["entries"][0]["code"] == "5.1.1"
     assert set(d) == {"schema", "query", "kind", "codes", "vendor", "ambiguous", "agree", "notes",
-                      "entries", "readings"}
+                      "entries", "readings", "reason", "reasons_agree"}
 
 
 def test_explain_collapsed_511():

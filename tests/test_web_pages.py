@@ -191,3 +191,27 @@ def test_limit_errors_are_pages_for_browsers() -> None:
     assert "Content Too Large" in r.text and "at most 100" in r.text
     api = c.post("/v1/diagnose", content=b"y" * 500, headers=HTML)
     assert api.headers["content-type"] == "application/problem+json"
+
+
+PASTED_NOTICE = """This is the mail system at host mail.example.net.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<jo@example.org>: host mx.example.org[192.0.2.10] said: 550 5.1.1
+    <jo@example.org>: Recipient address rejected: User unknown (in reply to RCPT
+    TO command)
+"""
+
+
+@needs_diagnosis
+def test_paste_of_a_notice_body_without_headers_is_read_as_a_notice(client: TestClient) -> None:
+    r = client.post("/diagnose", data={"text": PASTED_NOTICE}, headers=HTML)
+    assert r.status_code == 200
+    assert "1 recipient in the message" in r.text  # read as a notice, not as reply lines
+    assert html_count(r.text) == 1
+    assert "jo@example.org" in r.text and "hard bounce" in r.text
+
+
+def html_count(html: str) -> int:
+    return html.count('<article class="result')

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -53,14 +54,24 @@ def _cache_name(relpath: str) -> str:
     return "data-" + relpath.replace("/", "-").replace("\\", "-") + f".{_TAG}.marshal"
 
 
+def _sha256() -> Callable[..., Any]:
+    try:  # the interpreter's own SHA-256 (hashlib would load OpenSSL first: milliseconds)
+        from _sha256 import sha256  # type: ignore[import-not-found]  # Python 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
+        except ImportError:
+            from hashlib import sha256
+    return sha256
+
+
 def _digest(raw: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(raw).hexdigest()
+    return _sha256()(raw).hexdigest()
 
 
-def _read_cache(relpath: str, digest: str, dirs: list[str]) -> Any:
-    """The cached content for these exact source bytes, or None."""
+def _read_cache(relpath: str, digest: str, dirs: list[str], kind: type | None = dict) -> Any:
+    """The cached content for these exact source bytes: None when there is none (or, with
+    ``kind`` None, for content of any type, _MISSING)."""
     import marshal
 
     name = _cache_name(relpath)
@@ -70,12 +81,18 @@ def _read_cache(relpath: str, digest: str, dirs: list[str]) -> Any:
                 entry = marshal.loads(fh.read())
         except (OSError, EOFError, ValueError, TypeError):
             continue
-        if type(entry) is tuple and len(entry) == 3 and entry[0] == _FORMAT and entry[1] == digest and type(entry[2]) is dict:
+        if (
+            type(entry) is tuple
+            and len(entry) == 3
+            and entry[0] == _FORMAT
+            and entry[1] == digest
+            and (kind is None or type(entry[2]) is kind)
+        ):
             return entry[2]
-    return None
+    return None if kind is not None else _MISSING
 
 
-def _write_cache(relpath: str, digest: str, data: dict[str, Any], dirs: list[str]) -> str | None:
+def _write_cache(relpath: str, digest: str, data: Any, dirs: list[str]) -> str | None:
     """Store the cache in the first folder that can take it (atomically); the path, or None."""
     import marshal
 
@@ -128,6 +145,37 @@ def load_toml(relpath: str) -> dict[str, Any]:
         data = tomllib.loads(raw.decode("utf-8"))
         _write_cache(relpath, digest, data, dirs)
     return data
+
+
+def load_derived(name: str, sources: tuple[str, ...], build: Callable[[], Any], version: str = "1") -> Any:
+    """A table derived from data files (a phrase index, a vocabulary, matcher sources):
+    ``build()`` once, its result kept in a cache file beside the TOML caches, keyed by
+    SHA-256 over ``name``, ``version`` and the bytes of every file in ``sources`` (paths
+    relative to the package). Any change to a source file, or a new ``version`` (bump it
+    when ``build`` changes), makes it build again; never a stale table. ``build`` must
+    return what ``marshal`` can store (dicts, lists, tuples, sets, str, bytes, numbers,
+    None, bool): turn that into objects afterwards. Not memoised here: wrap the caller in
+    functools.cache. ``python -m bouncewise._data`` does not build these (it cannot know
+    ``build``); the first process that needs one writes it."""
+    dirs = cache_dirs()
+    if not dirs:
+        return build()
+    h = _sha256()(f"{name}\0{version}\0".encode())
+    for rel in sources:
+        with open(_path(rel), "rb") as fh:
+            raw = fh.read()
+        h.update(f"{rel}\0{len(raw)}\0".encode())
+        h.update(raw)
+    digest = h.hexdigest()
+    key = f"derived/{name}"
+    data = _read_cache(key, digest, dirs, kind=None)
+    if data is _MISSING:
+        data = build()
+        _write_cache(key, digest, data, dirs)
+    return data
+
+
+_MISSING = object()
 
 
 @cache

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bouncewise.errors import InputError
 from bouncewise.formats._util import ADDR_RE
 from bouncewise.record import DELIVERED, FEEDBACK, VACATION, Block, Record
 
@@ -445,19 +446,75 @@ def parse_event(obj: Any, provider: str | None = None) -> list[Block]:
     return [e.block for e in _events(obj, provider)]
 
 
+def blocks_from_text(text: str) -> list[Block]:
+    """Blocks from an ESP event sent as the body of an e-mail (Amazon SNS delivers SES
+    notifications to an e-mail subscriber as the JSON text, its long lines wrapped with "!"
+    and a newline and a space): [] when the text holds no event."""
+    start = text.find("{")
+    if start < 0:
+        return []
+    body = text[start : start + 2_000_000].replace("!\n ", "")
+    end = body.rfind("}")
+    if end < 0:
+        return []
+    try:
+        obj = json.loads(body[: end + 1])
+    except ValueError:
+        return []
+    try:
+        return parse_event(obj)
+    except (ValueError, TypeError, AttributeError):
+        return []
+
+
 # ---------------------------------------------------------------------------------------
 # Records
 
 
+MAX_JSON_DEPTH = 64  # nesting of arrays and objects; real events use fewer than ten levels
+
+
+def load_json(text: str | bytes) -> Any:
+    """``json.loads`` for untrusted input: ValueError for what is not JSON, InputError for
+    JSON nested deeper than MAX_JSON_DEPTH levels or holding a lone surrogate escape
+    ("\\ud800", which no UTF-8 text can carry) in a string."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    _check_json(value)
+    return value
+
+
+def _check_json(value: Any) -> None:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InputError("JSON text holds a lone surrogate escape (such as \\ud800): "
+                                 "not valid Unicode") from None
+        elif isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+
+
 def _load(data: bytes) -> list[Any]:
     """One JSON value, or NDJSON (one value per line)."""
-    from bouncewise.errors import InputError, LimitExceeded
+    from bouncewise.errors import LimitExceeded
 
     if len(data) > MAX_JSON_BYTES:
         raise LimitExceeded(f"JSON input larger than {MAX_JSON_BYTES} bytes")
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     try:
-        return [json.loads(text)]
+        return [load_json(text)]
     except ValueError:
         pass
     values = []
@@ -465,7 +522,7 @@ def _load(data: bytes) -> list[Any]:
         if not line.strip():
             continue
         try:
-            values.append(json.loads(line))
+            values.append(load_json(line))
         except ValueError as exc:
             raise InputError(f"line {n}: not JSON: {exc}") from None
     if not values:
@@ -482,6 +539,16 @@ def _record(ev: _Event, origin: str | None, index: int) -> Record:
     )
 
 
+class ProviderMismatch(InputError):
+    """Events forced to be read as one provider's that look like another's."""
+
+    def __init__(self, given: str, looks: str) -> None:
+        self.given = given
+        self.looks = looks
+        super().__init__(f"these events look like {looks}'s, not {given}'s (read them as {looks}, "
+                         "or let the provider be detected)")
+
+
 def records_from_json(data: bytes, origin: str | None = None, provider: str | None = None) -> list[Record]:
     """Records (diagnosed) from ESP event JSON: one value or NDJSON; ``provider`` forces the
     reading. A JSON value that is no known event gives one "not-a-bounce" record."""
@@ -491,6 +558,10 @@ def records_from_json(data: bytes, origin: str | None = None, provider: str | No
         raise ValueError(f"unknown ESP {provider!r}; expected one of {', '.join(PROVIDERS)}")
     out: list[Record] = []
     for value in _load(data):
+        if provider is not None:
+            looks = detect_provider(value)
+            if looks is not None and looks != provider:
+                raise ProviderMismatch(provider, looks)
         evs = _events(value, provider)
         if not evs:
             out.append(Record(kind=NOT_A_BOUNCE, file=origin, index=len(out) + 1,

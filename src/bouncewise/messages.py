@@ -20,6 +20,7 @@ import gzip
 import io
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
@@ -275,7 +276,7 @@ def _read_stream_unchecked(stream: IO[bytes], file: str | None, limits: Limits) 
         stream = gzip.GzipFile(fileobj=_Prefixed(head, rest), mode="rb")  # type: ignore[assignment]
         head = stream.read(_CHUNK) or b""
     first_line = head.split(b"\n", 1)[0]
-    if b"\r" in first_line.rstrip(b"\r"):
+    if b"\r" in first_line.rstrip(b"\r") and _starts_like_mail(first_line.split(b"\r", 1)[0]):
         # classic Mac (CR-only) line endings: read the whole input (bounded), then split
         data = _read_bounded(head, stream, limits.max_bytes * 4)
         if data is None:
@@ -297,6 +298,14 @@ def _read_stream_unchecked(stream: IO[bytes], file: str | None, limits: Limits) 
     yield _one(data, file, 1, limits)
 
 
+_FIELD_START = re.compile(rb"[!-9;-~]{1,76}:")
+
+
+def _starts_like_mail(line: bytes) -> bool:
+    """The first line of a message (a header field) or of an mbox (a From_ line)."""
+    return is_from_line(line) or _FIELD_START.match(line) is not None
+
+
 def _one(data: bytes, file: str | None, index: int, limits: Limits) -> RawMessage:
     if len(data) > limits.max_bytes:
         return RawMessage(file, index, error=f"message size {len(data)} bytes is over the limit of {limits.max_bytes}")
@@ -312,9 +321,7 @@ def _read_bounded(head: bytes, stream: IO[bytes], limit: int) -> bytes | None:
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
-    # over the limit: drain without storing
-    while stream.read(_CHUNK):
-        pass
+    # over the limit: stop reading (the rest may never end: /dev/zero, an endless pipe)
     return None
 
 
@@ -340,6 +347,29 @@ class _Prefixed(io.RawIOBase):
         return n
 
 
+_SPECIAL = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def not_regular(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` (symbolic links followed) is not a regular file or a directory, or None.
+    Checked before opening: opening a FIFO blocks, and a device such as /dev/zero never ends."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # the open that follows reports the error
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    for test, what in _SPECIAL:
+        if test(mode):
+            return f"not a regular file: {what}"
+    return "not a regular file"
+
+
 def _iter_path(path: Path, shown: str, limits: Limits) -> Iterator[RawMessage]:
     if path.is_dir():
         prefix = str(path)
@@ -348,6 +378,10 @@ def _iter_path(path: Path, shown: str, limits: Limits) -> Iterator[RawMessage]:
             text = str(child)  # under ``path`` (see _dir_files): its relative part is the rest
             rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(child, path)
             yield from _iter_path(child, os.path.join(shown, rel), limits)
+        return
+    special = not_regular(path)
+    if special:
+        yield RawMessage(shown, 1, error=f"cannot read: {special}")
         return
     try:
         with _open_binary(path) as fh:
@@ -364,7 +398,8 @@ def _dir_files(root: Path) -> list[Path]:
         for sub in ("cur", "new"):
             d = root / sub
             if d.is_dir():
-                out.extend(sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith(".")))
+                # everything but directories: a FIFO or device here becomes an error record
+                out.extend(sorted(p for p in d.iterdir() if not p.is_dir() and not p.name.startswith(".")))
         return out
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):

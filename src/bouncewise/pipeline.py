@@ -1,4 +1,4 @@
-"""The bounce-analysis pipeline: messages -> formats -> diagnosis -> Record.
+"""The bounce-analysis pipeline: input -> messages -> decoder -> records.
 
     for record in bouncewise.parse("bounces/"):
         print(record.recipient, record.reason, record.hardbounce)
@@ -8,22 +8,25 @@ delayed records (one per recipient), delivered / vacation / feedback records, on
 ``not-a-bounce`` record for a message no format claims, or one ``error`` record for a
 message that could not be read or analysed (over a limit, broken beyond repair). A failure
 never stops the batch and never escapes ``parse()``.
+
+The parts live beside it: bouncewise.messages (input -> raw messages, limits),
+bouncewise.message_view (the parsed message the decoders read), bouncewise.formats (the
+decoders, and _dispatch: which of them to try), bouncewise.deadline (the time limit of one
+message) and bouncewise.jobs (batches over a pool of processes).
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-import signal
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from email._policybase import compat32
-from email.message import Message, _parseparam
-from email.utils import unquote as _unquote
+from email.message import Message
 from functools import cache
 from typing import Any, NamedTuple
 
+from bouncewise.deadline import Timeout as _Timeout  # noqa: F401 - the name this module used to hold
+from bouncewise.deadline import alarm_scope, deadline
 from bouncewise.errors import LimitExceeded
+from bouncewise.message_view import IndexedMessage  # noqa: F401 - importable from here too
 from bouncewise.messages import Limits, RawMessage, check_structure, iter_messages
 from bouncewise.record import (
     BOUNCE,
@@ -72,7 +75,7 @@ def parse(source: Any, *, limits: Limits | None = None, include: str | Iterable[
     Records in input order. ``include``: optional kinds to output (see resolve_include)."""
     limits = limits or Limits()
     inc = resolve_include(include)
-    with _alarm_scope():
+    with alarm_scope():
         for raw in iter_messages(source, limits):
             for record in analyse(raw, limits):
                 if wanted(record, inc):
@@ -82,17 +85,13 @@ def parse(source: Any, *, limits: Limits | None = None, include: str | Iterable[
 # -- one message -----------------------------------------------------------------------
 
 
-class _Timeout(LimitExceeded):
-    pass
-
-
 def analyse(raw: RawMessage, limits: Limits | None = None) -> list[Record]:
     """All records of one raw message (never raises, never returns an empty list)."""
     limits = limits or Limits()
     if raw.error:
         return [Record(kind=ERROR, file=raw.file, index=raw.index, error=raw.error)]
     try:
-        with _deadline(limits.max_seconds):
+        with deadline(limits.max_seconds):
             records = _analyse(raw, limits)
     except LimitExceeded as exc:
         return [Record(kind=ERROR, file=raw.file, index=raw.index, error=f"limit: {exc}")]
@@ -105,250 +104,31 @@ def analyse(raw: RawMessage, limits: Limits | None = None) -> list[Record]:
     return records or [Record(kind=NOT_A_BOUNCE, file=raw.file, index=raw.index, error="no records")]
 
 
-class _deadline:
-    """Interrupt the analysis of one message after ``seconds`` (SIGALRM, main thread on
-    Unix). Elsewhere the limit is not enforced by interruption. Inside an _alarm_scope
-    (a run over many messages) the handler is already in place and only the timer is set."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.armed = False
-        self.shared = False
-        self.previous: Any = None
-
-    def __enter__(self) -> _deadline:
-        if (
-            self.seconds
-            and self.seconds > 0
-            and hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-        ):
-            if signal.getsignal(signal.SIGALRM) is _on_alarm:
-                _ALARM["active"] = self
-                self.shared = True
-            else:
-                self.previous = signal.signal(signal.SIGALRM, self._fire)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self.armed = True
-        return self
-
-    def _fire(self, signum: int, frame: Any) -> None:
-        raise _Timeout(f"analysis took longer than the limit of {self.seconds:g} s")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            if self.shared:
-                _ALARM["active"] = None
-            else:
-                signal.signal(signal.SIGALRM, self.previous or signal.SIG_DFL)
-
-
-# The SIGALRM handler of a run over many messages, and what it needs: the deadline being
-# timed (None between messages) and the handler it replaced.
-_ALARM: dict[str, Any] = {"active": None, "previous": None}
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    active = _ALARM["active"]
-    if active is not None:
-        active._fire(signum, frame)
-    previous = _ALARM["previous"]
-    if callable(previous):  # not ours: pass it on
-        previous(signum, frame)
-
-
-class _alarm_scope:
-    """Install the SIGALRM handler once for a run over many messages (main thread on Unix;
-    elsewhere, or when a scope is already open, it does nothing) and restore the previous
-    one after."""
-
-    def __init__(self) -> None:
-        self.installed = False
-
-    def __enter__(self) -> _alarm_scope:
-        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-            previous = signal.getsignal(signal.SIGALRM)
-            if previous is not _on_alarm:
-                _ALARM["previous"] = previous
-                _ALARM["active"] = None
-                signal.signal(signal.SIGALRM, _on_alarm)
-                self.installed = True
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.installed:
-            previous = _ALARM["previous"]
-            _ALARM["previous"] = _ALARM["active"] = None
-            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
-
-
 def _parse_bytes(data: bytes) -> Message:
     """The message tree, as email.parser.BytesParser(policy=compat32) builds it (by the
-    faster equivalent parser in formats/_mime.py)."""
-    from bouncewise.formats._mime import parse_bytes
+    faster equivalent parser in formats/_mime.py; see bouncewise.message_view)."""
+    from bouncewise.message_view import parse_bytes
 
-    return parse_bytes(data, IndexedMessage)
-
-
-class IndexedMessage(Message):
-    """A compat32 Message whose header lookups use an index built on first use (format
-    decoders ask for the same few headers many times). Any change to the headers drops
-    the index."""
-
-    _index: dict[str, tuple[str, Any, Any]] | None = None
-
-    def _reindex(self) -> dict[str, tuple[str, Any, Any]]:
-        # name -> (name as written, raw value, the value get() returns when that is the raw
-        # string itself: compat32 hands back an ASCII str unchanged)
-        index: dict[str, tuple[str, Any, Any]] = {}
-        plain = self.policy is compat32
-        for k, v in self._headers:
-            key = k.lower()
-            if key not in index:
-                index[key] = (k, v, v if plain and type(v) is str and v.isascii() else None)
-        self._index = index
-        return index
-
-    def get(self, name: str, failobj: Any = None) -> Any:
-        index = self._index if self._index is not None else self._reindex()
-        hit = index.get(name.lower())
-        if hit is None:
-            return failobj
-        if hit[2] is not None:
-            return hit[2]
-        return self.policy.header_fetch_parse(hit[0], hit[1])
-
-    def get_param(self, param: str, failobj: Any = None, header: str = "content-type", unquote: bool = True) -> Any:
-        """Message.get_param, quicker for the usual header value (plain ASCII text without
-        RFC 2231 parameters or backslash escapes, where the result is the same)."""
-        params = self._params(header) if unquote else None
-        if params is None:
-            return super().get_param(param, failobj, header, unquote)
-        if not params:
-            return failobj
-        want = param.lower()
-        for name, value in params:
-            if name.lower() == want:
-                return _unquote(value)
-        return failobj
-
-    def _params(self, header: str) -> list[tuple[str, str]] | None:
-        """(name, raw value) pairs of a header's parameters as Message._get_params_preserve
-        splits them; [] when the header is absent; None when the value needs the full
-        treatment (RFC 2231 names, escapes, non-ASCII)."""
-        cache = self.__dict__.get("_bw_params")
-        key = header.lower()
-        if cache is not None and key in cache:
-            return cache[key]
-        value = self.get(header)
-        params: list[tuple[str, str]] | None
-        if value is None:
-            params = []
-        elif type(value) is not str or "*" in value or "\\" in value or not value.isascii():
-            params = None
-        else:
-            params = []
-            for p in _parseparam(value):
-                name, sep, val = p.partition("=")
-                params.append((name.strip(), val.strip()) if sep else (p.strip(), ""))
-        if cache is None:
-            cache = self.__dict__["_bw_params"] = {}
-        cache[key] = params
-        return params
-
-    def get_content_type(self) -> str:
-        cached = self.__dict__.get("_bw_ctype")
-        if cached is None:  # Message.get_content_type, in short
-            if self._index is None:  # no index yet: a scan is cheaper than building one
-                value = None
-                for k, v in self._headers:
-                    if len(k) == 12 and k.lower() == "content-type":
-                        value = self.policy.header_fetch_parse(k, v)
-                        break
-            else:
-                value = self.get("content-type")
-            if value is None:
-                cached = self.get_default_type()
-            else:
-                cached = str(value).partition(";")[0].strip().lower()
-                if cached.count("/") != 1:
-                    cached = "text/plain"
-            self.__dict__["_bw_ctype"] = cached
-        return cached
-
-    def __contains__(self, name: object) -> bool:
-        index = self._index if self._index is not None else self._reindex()
-        return isinstance(name, str) and name.lower() in index
-
-    def _changed(self) -> None:
-        self._index = None
-        self.__dict__.pop("_bw_headers", None)
-        self.__dict__.pop("_bw_lower", None)
-        self.__dict__.pop("_bw_ctype", None)
-        self.__dict__.pop("_bw_params", None)
-        self.__dict__.pop("_bw_text", None)
-
-    def __setitem__(self, name: str, val: Any) -> None:
-        super().__setitem__(name, val)
-        self._changed()
-
-    def __delitem__(self, name: str) -> None:
-        super().__delitem__(name)
-        self._changed()
-
-    def set_raw(self, name: str, value: Any) -> None:
-        super().set_raw(name, value)
-        self._changed()
-
-    def add_header(self, _name: str, _value: str, **_params: Any) -> None:
-        super().add_header(_name, _value, **_params)
-        self._changed()
-
-    def replace_header(self, _name: str, _value: Any) -> None:
-        super().replace_header(_name, _value)
-        self._changed()
-
-    def set_param(self, *args: Any, **kw: Any) -> None:
-        super().set_param(*args, **kw)
-        self._changed()
-
-    def del_param(self, *args: Any, **kw: Any) -> None:
-        super().del_param(*args, **kw)
-        self._changed()
-
-    def set_type(self, *args: Any, **kw: Any) -> None:
-        super().set_type(*args, **kw)
-        self._changed()
-
-    def set_boundary(self, boundary: str) -> None:
-        super().set_boundary(boundary)
-        self._changed()
+    return parse_bytes(data)
 
 
 @cache
 def decoders() -> tuple[Any, ...]:
-    """The format decoder modules, in REGISTRY order (a module that fails to import is
-    left out, so one broken decoder cannot stop the others)."""
-    import os
+    """The format decoder modules, in REGISTRY order (``BOUNCEWISE_FORMATS`` may restrict
+    them; a module that fails to import is left out, so one broken decoder cannot stop the
+    others). Analysis itself imports a decoder only when a message may be its own
+    (formats/_dispatch.py); this imports them all."""
+    from bouncewise.formats._dispatch import chosen_names, module
 
-    from bouncewise.formats import REGISTRY
+    return tuple(m for m in map(module, chosen_names()) if m is not None)
 
-    names = list(REGISTRY)
-    only = os.environ.get("BOUNCEWISE_FORMATS", "").strip()
-    if only:  # a debugging aid: restrict the decoders, e.g. "arf,rfc3464,rfc3834"
-        chosen = {n.strip().lower() for n in only.split(",")}
-        names = [n for n in names if n.lower() in chosen]
-    mods = []
-    for name in names:
-        try:
-            mods.append(importlib.import_module(f"bouncewise.formats.{name}"))
-        except Exception:  # pragma: no cover - a decoder being written
-            continue
-    return tuple(mods)
+
+_DECODERS = decoders
 
 
 def _analyse(raw: RawMessage, limits: Limits) -> list[Record]:
+    from bouncewise.formats._dispatch import candidates, module
+
     if raw.message is not None:
         msg = raw.message
     else:
@@ -358,7 +138,11 @@ def _analyse(raw: RawMessage, limits: Limits) -> list[Record]:
         check_structure(data, limits)
         msg = _parse_bytes(data)
     failure: Exception | None = None
-    for mod in decoders():
+    if decoders is _DECODERS:  # the usual case: only the decoders that may claim this message
+        mods: Iterable[Any] = (m for m in map(module, candidates(msg)) if m is not None)
+    else:  # decoders() replaced (a test, an embedding program): every one it names
+        mods = decoders()
+    for mod in mods:
         try:
             if not mod.detect(msg):
                 continue
@@ -371,7 +155,9 @@ def _analyse(raw: RawMessage, limits: Limits) -> list[Record]:
             failure = failure or exc
             continue
         if blocks:
-            return _records(raw, msg, blocks, mod.NAME)
+            # a generic decoder may name the software that wrote the notice (formats/__init__)
+            namer = getattr(mod, "engine", None)
+            return _records(raw, msg, blocks, (namer(msg) if namer is not None else None) or mod.NAME)
     if failure is not None:
         raise failure
     return [_not_a_bounce(raw, msg)]
@@ -608,44 +394,30 @@ class Rendered(NamedTuple):
 
 
 def _analyse_batch(batch: list[RawMessage], limits: Limits) -> list[list[Record]]:
-    with _alarm_scope():
+    with alarm_scope():
         return [analyse(raw, limits) for raw in batch]
 
 
 def _render_batch(
     batch: list[RawMessage], limits: Limits, render: Callable[[Record], str], include: frozenset[str]
 ) -> list[list[Rendered]]:
-    with _alarm_scope():
+    with alarm_scope():
         return [
             [Rendered(r.kind, r.reason, render(r) if wanted(r, include) else None) for r in analyse(raw, limits)]
             for raw in batch
         ]
 
 
-_BATCH_BYTES = 4 * 1024 * 1024  # a batch also ends when its messages add up to this
-
-
-def _batches(raws: Iterator[RawMessage], size: int) -> Iterator[list[RawMessage]]:
-    batch: list[RawMessage] = []
-    held = 0
-    for raw in raws:
-        batch.append(raw)
-        held += raw.size
-        if len(batch) >= size or held >= _BATCH_BYTES:
-            yield batch
-            batch = []
-            held = 0
-    if batch:
-        yield batch
-
-
-def analyse_all(source: Any, limits: Limits | None = None, *, jobs: int = 1, batch_size: int = 128) -> Iterator[list[Record]]:
+def analyse_all(source: Any, limits: Limits | None = None, *, jobs: int | None = 1, batch_size: int = 128) -> Iterator[list[Record]]:
     """Per input message, its list of records (unfiltered), in input order. With
     ``jobs`` > 1 a process pool analyses batches of messages (up to ``batch_size``
     messages or 4 MiB each); at most a few batches per worker are in flight, so memory
-    stays flat however long the input is."""
+    stays flat however long the input is. ``jobs`` None: automatic, one process for a
+    short input, the usable cores for a long one (bouncewise.jobs.run)."""
+    from bouncewise.jobs import run as run_jobs
+
     limits = limits or Limits()
-    yield from _run(source, limits, jobs, batch_size, _analyse_batch, ())
+    yield from run_jobs(source, limits, jobs, batch_size, _analyse_batch, ())
 
 
 def render_all(
@@ -654,7 +426,7 @@ def render_all(
     limits: Limits | None = None,
     *,
     include: str | Iterable[str] | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     batch_size: int = 128,
 ) -> Iterator[list[Rendered]]:
     """Like analyse_all, but each record comes as its output text, ``render(record)``
@@ -662,67 +434,10 @@ def render_all(
     ``jobs`` > 1 the workers send back text, not records, which keeps the parent's share
     of the work small. ``render`` must be picklable (a module-level function or a
     functools.partial of one), as bouncewise.writers' renderers are."""
+    from bouncewise.jobs import run as run_jobs
+
     limits = limits or Limits()
-    yield from _run(source, limits, jobs, batch_size, _render_batch, (render, resolve_include(include)))
-
-
-def _run(source: Any, limits: Limits, jobs: int, batch_size: int, work: Callable[..., list[Any]], args: tuple[Any, ...]) -> Iterator[Any]:
-    """``work(batch, limits, *args)`` over the batches of ``source``, results in input order.
-    With ``jobs`` > 1: ``jobs - 1`` worker processes, and this process takes a batch itself
-    whenever the workers have enough queued, rather than wait for them."""
-    raws = iter_messages(source, limits)
-    if jobs <= 1:
-        with _alarm_scope():
-            for raw in raws:
-                yield from work([raw], limits, *args)
-        return
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:  # pragma: no cover - platforms without fork
-        ctx = multiprocessing.get_context()
-    else:
-        warm()  # forked workers then start with the tables loaded (shared, copy-on-write)
-    workers = jobs - 1
-    queued = workers * 2  # batches queued per worker before this process takes one itself
-    window = jobs * 4  # batches held in all (results wait here to come out in order)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool, _alarm_scope():
-        # (Future, batch) for a worker's batch; (None, results) for one done here
-        pending: deque[tuple[Future[list[Any]] | None, Any]] = deque()
-        broken = False  # a worker died (killed, out of memory): the rest is done here
-
-        def out(item: tuple[Future[list[Any]] | None, Any]) -> list[Any]:
-            nonlocal broken
-            future, held = item
-            if future is None:
-                return held
-            try:
-                return future.result()
-            except BrokenProcessPool:
-                broken = True
-                return work(held, limits, *args)  # nothing is lost: the batch is done again here
-
-        def running() -> int:
-            return sum(1 for f, _ in pending if f is not None and not f.done())
-
-        for batch in _batches(raws, batch_size):
-            while pending and (pending[0][0] is None or pending[0][0].done()):
-                yield from out(pending.popleft())
-            future = None
-            if not broken and running() < queued:
-                try:
-                    future = pool.submit(work, batch, limits, *args)
-                except BrokenProcessPool:
-                    broken = True
-            pending.append((future, batch) if future is not None else (None, work(batch, limits, *args)))
-            while len(pending) >= window:
-                yield from out(pending.popleft())
-        while pending:
-            yield from out(pending.popleft())
+    yield from run_jobs(source, limits, jobs, batch_size, _render_batch, (render, resolve_include(include)))
 
 
 # A small delivery status notification: analysing it loads what the first messages of a run

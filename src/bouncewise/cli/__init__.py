@@ -3,11 +3,20 @@ only when used, so ``bouncewise --help`` and ``bouncewise explain`` start fast."
 
 from __future__ import annotations
 
-import importlib
+import gc
 
-import click
+# Importing click and the command modules makes thousands of objects that live to the end
+# of the process; the cyclic garbage collector would only walk them again and again
+# meanwhile. It is paused while this module is imported (and see LazyGroup.get_command).
+_GC_WAS_ON = gc.isenabled()
+gc.disable()
 
-from bouncewise import __version__
+import importlib  # noqa: E402
+import sys  # noqa: E402
+
+import click  # noqa: E402
+
+from bouncewise import __version__  # noqa: E402
 
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -17,6 +26,12 @@ COMMANDS: dict[str, str] = {
     "scan-log": "bouncewise.cli.diagnose:scan_log",
     "parse": "bouncewise.cli.parse:parse",
     "serve": "bouncewise.cli.serve:serve",
+    "report": "bouncewise.cli.report:report",
+    "ingest": "bouncewise.cli.store:ingest",
+    "suppressions": "bouncewise.cli.store:suppressions",
+    "history": "bouncewise.cli.store:history",
+    "unsuppress": "bouncewise.cli.store:unsuppress",
+    "db": "bouncewise.cli.store:db_group",
     "spark": "bouncewise.cli.spark:spark",
 }
 
@@ -27,8 +42,20 @@ SHORT_HELP = {
     "scan-log": "Scan Postfix/Exim/Sendmail logs for failed deliveries.",
     "parse": "Analyse bounce messages (.eml, mbox, Maildir, stdin, ESP events).",
     "serve": "Run the HTTP API and web page (needs bouncewise[web]).",
+    "report": "Make a self-contained HTML (or Markdown) report of bounces, logs or NDJSON.",
+    "ingest": "Store bounces, log records and ESP events (needs bouncewise[store]).",
+    "suppressions": "List suppressed addresses and why; --recompute after a policy change.",
+    "history": "One address's timeline of records, suppressions and audit.",
+    "unsuppress": "Lift an address's suppression, with a note for the audit trail.",
+    "db": "The store's database: schema upgrade and counts.",
     "spark": "Analyse bounces on Apache Spark, batch or streaming (needs bouncewise[spark]).",
 }
+
+
+# Commands whose start-up (the imports inside the command, loading the decoders and tables
+# for the first message) runs with the cyclic garbage collector paused: bouncewise.jobs
+# resumes it after the first message (or when the command ends).
+_PAUSED_UNTIL_FIRST_MESSAGE = frozenset({"parse"})
 
 
 class LazyGroup(click.Group):
@@ -40,6 +67,9 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target.split(":")
+        paused = gc.isenabled()  # imports make thousands of objects that live to the end:
+        if paused:  # the cyclic collector would only walk them again and again meanwhile
+            gc.disable()
         try:
             return getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError):
@@ -49,6 +79,27 @@ class LazyGroup(click.Group):
                 raise click.ClickException(f"'{cmd_name}' is not available in this installation")
 
             return missing
+        finally:
+            if paused:
+                if cmd_name in _PAUSED_UNTIL_FIRST_MESSAGE:
+                    import atexit
+
+                    from bouncewise import jobs
+
+                    jobs.resume_gc_later()
+                    # and no full collection at exit, over everything loaded: the process
+                    # ends, its memory goes back to the system all the same
+                    atexit.register(gc.disable)
+                else:
+                    gc.enable()
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        finally:
+            jobs = sys.modules.get("bouncewise.jobs")
+            if jobs is not None:  # a command that ended before its first message
+                jobs.resume_gc()
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, SHORT_HELP.get(name, "")) for name in COMMANDS]
@@ -71,3 +122,7 @@ def main() -> None:
 
     Exit status: 0 success, 1 some input could not be read, 2 usage error.
     """
+
+
+if _GC_WAS_ON:
+    gc.enable()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import sys
 from typing import Any
 
@@ -21,38 +23,160 @@ def _json(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
+_RETRY_WORDS = {
+    "no": "do not send it again",
+    "later": "retry later",
+    "after-fix": "retry after fixing the cause",
+}
+_WHO_WORDS = {
+    "sender": "the sender",
+    "sender's admin": "the sender's administrator (or provider)",
+    "recipient": "the recipient",
+    "recipient's admin": "the recipient's administrator (or provider)",
+    "nobody": "nobody (the sending server retries on its own)",
+}
+_DECIDED_WORDS = {
+    "text": "the words of the reply",
+    "status": "the enhanced status code",
+    "replycode": "the reply code",
+    "vendor": "the provider's own codes",
+    "special": "a special case in the reply",
+    "none": "nothing conclusive",
+}
+_PHRASE_KINDS = ("phrase", "weak", "not", "special", "provider", "marker")
+
+
+def evidence_words(ev: dict[str, Any]) -> str:
+    """One piece of evidence in words: what was seen and what it points to, without the
+    internal rule identifier (``--json`` keeps that)."""
+    rule = str(ev.get("rule", ""))
+    seen = " ".join(str(ev.get("matched", "")).split())
+    kind, _, detail = rule.partition(":")
+    detail = detail.split("@", 1)[0]  # drop where the rule lives (file and key)
+    words = detail.replace("-", " ")
+    if kind == "code":
+        what = {"status": "the text carries the enhanced status code", "reply": "the text carries the reply code",
+                "reply-ignored": "a reply code in the text was left aside:"}.get(detail, f"code {words}:")
+        return f"{what} {seen}"
+    if kind in _PHRASE_KINDS:
+        if kind == "not":
+            return f"the words '{seen}' rule out {detail}"
+        if kind in ("provider", "marker"):
+            return f"the words '{seen}' are {detail}'s"
+        return f"the words '{seen}' point to {detail}" if detail else f"the words '{seen}'"
+    if kind == "status":
+        return f"the status code {seen} decides the reason"
+    if kind == "replycode":
+        return f"the reply code {seen} decides the reason"
+    if kind == "note":
+        return f"note: {seen}"
+    if kind == "context":
+        return f"{words}: {seen}" if seen else words
+    if kind == "provider-code":
+        return f"a code of {detail}: {seen}"
+    if kind == "provider-context":
+        return f"{detail}'s own reading of {seen}" if seen else f"{detail}'s own reading"
+    if kind == "log":
+        return f"a {detail} log line" + (f", state {seen}" if seen else "")
+    if rule == "also-matched":
+        return f"other reasons also fit: {seen.replace(',', ', ')}"
+    if rule == "internal-error":
+        return f"internal error: {seen}"
+    if rule == "unreadable":
+        return f"the text could not be read ({seen})"
+    label = rule.split("@", 1)[0].replace(":", " ").replace("-", " ")
+    return f"{label}: {seen}" if seen else label
+
+
 def _show(d: Any) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console()
+    # no automatic highlighting: it would colour the parts of 5.7.1 or [brackets] differently
+    console = Console(highlight=False)
     colour = "red" if d.hardbounce else ("yellow" if d.reason not in ("delivered", "vacation") else "green")
-    console.print(f"[bold {colour}]{d.reason}[/] — {'hard' if d.hardbounce else 'soft'} bounce, retry: {d.retry}"
-                  + (f" (after {d.retry_after}s)" if d.retry_after else ""))
+    head = Text.assemble((str(d.reason), f"bold {colour}"),
+                         f" — {'hard' if d.hardbounce else 'soft'} bounce, {_RETRY_WORDS.get(d.retry, d.retry)}")
+    if d.retry_after:
+        head.append(f" (after {d.retry_after} s)")
+    console.print(head)
     table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(overflow="fold")
     for label, value in (
-        ("reply code", d.replycode), ("status", d.status), ("decided by", d.decided_by),
-        ("confidence", f"{d.confidence:.2f}"), ("SMTP stage", _STAGES.get(d.command or "", d.command)), ("recipient", d.recipient),
-        ("remote host", d.rhost), ("remote IP", d.rip), ("provider", d.provider),
-        ("category", d.category), ("who acts", d.who_acts),
+        ("reply code", d.replycode), ("status", d.status),
+        ("decided by", _DECIDED_WORDS.get(d.decided_by, d.decided_by)),
+        ("confidence", f"{d.confidence:.2f}"), ("SMTP stage", _STAGES.get(d.command or "", d.command)),
+        ("recipient", d.recipient), ("remote host", d.rhost), ("remote IP", d.rip), ("provider", d.provider),
+        ("category", d.category), ("who acts", _WHO_WORDS.get(d.who_acts, d.who_acts)),
     ):
         if value:
-            table.add_row(f"[dim]{label}[/]", str(value))
+            table.add_row(label, Text(str(value)))
     console.print(table)
-    console.print(d.explanation, markup=False)
-    for step in d.advice:
-        console.print(f"  • {step}", markup=False)
-    for ev in d.evidence:
-        console.print(f"[dim]evidence: {ev['rule']} matched {ev['matched']!r}[/]")
+    console.print(Text(d.explanation))
+    _bullets(console, "  • ", [str(s) for s in d.advice], "")
+    if d.evidence:
+        console.print(Text("Why:", style="dim"))
+        _bullets(console, "  - ", [evidence_words(ev) for ev in d.evidence], "dim")
+
+
+def _bullets(console: Any, mark: str, items: list[str], style: str) -> None:
+    """Items under a mark, each wrapped to the console's width with its later lines indented
+    under its first word."""
+    import textwrap
+
+    from rich.text import Text
+
+    width = max(20, console.width - len(mark))
+    pad = " " * len(mark)
+    for item in items:
+        lines = textwrap.wrap(item, width, break_long_words=True, break_on_hyphens=False) or [""]
+        for i, line in enumerate(lines):
+            console.print(Text((mark if i == 0 else pad) + line, style=style), soft_wrap=True)
+
+
+_STATUS_RE = re.compile(r"#?([245])\.([0-9]{1,3})\.([0-9]{1,3})")
+_REPLY_RE = re.compile(r"[2-5][0-9][0-9]")
+_COMMANDS = ("CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA", ".")
+
+
+def _check_status(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    m = _STATUS_RE.fullmatch(value.strip())
+    if not m:
+        raise click.BadParameter(f"{value!r} is not an enhanced status code (class 2, 4 or 5, e.g. 5.1.1 or 4.2.2)")
+    return "{}.{}.{}".format(*(int(g) for g in m.groups()))
+
+
+def _check_reply(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not _REPLY_RE.fullmatch(value.strip()):
+        raise click.BadParameter(f"{value!r} is not an SMTP reply code (three digits from 200 to 599, e.g. 550)")
+    return value.strip()
+
+
+def _check_command(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    words = value.strip().upper().split()
+    cmd = words[0] if words else ""
+    if cmd == "END-OF-DATA":
+        cmd = "."
+    if cmd not in _COMMANDS:
+        raise click.BadParameter(f"{value!r} is not an SMTP stage; use one of {', '.join(_COMMANDS)}")
+    return cmd
 
 
 @click.command(name="diagnose")
 @click.argument("text", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
 @click.option("--vendor", help="The receiving provider or MTA, if known (gmail, microsoft, ...).")
-@click.option("--status", help="Enhanced status code from the bounce (a fact, e.g. 5.1.1).")
-@click.option("--replycode", help="SMTP reply code from the bounce (e.g. 550).")
-@click.option("--command", help="SMTP stage: CONN, EHLO, MAIL, RCPT, DATA or '.'.")
+@click.option("--status", callback=_check_status, help="Enhanced status code from the bounce (a fact, e.g. 5.1.1).")
+@click.option("--replycode", callback=_check_reply, help="SMTP reply code from the bounce (e.g. 550).")
+@click.option("--command", callback=_check_command, help="SMTP stage: CONN, EHLO, HELO, MAIL, RCPT, DATA or '.'.")
 @click.option("--rhost", help="The remote host that answered.")
 def diagnose(
     text: str | None,
@@ -79,6 +203,8 @@ def diagnose(
     kw = {"vendor": vendor, "status": status, "replycode": replycode, "command": command, "rhost": rhost}
     if text is None:
         raise click.UsageError("give a reply text, or '-' to read lines from standard input")
+    if text != "-" and not text.strip():
+        raise click.UsageError("nothing to diagnose: the reply text is empty")
     if text == "-":
         stream = sys.stdin.buffer
         out = sys.stdout
@@ -98,6 +224,9 @@ def diagnose(
             rec["line"] = n
             out.write(_json(rec) + "\n")
         out.flush()
+        if n == 0:
+            click.echo("bouncewise diagnose: nothing to diagnose: standard input was empty", err=True)
+            sys.exit(2)
         return
     d = run(text, **kw)
     if as_json:
@@ -106,11 +235,22 @@ def diagnose(
         _show(d)
 
 
+def _not_a_summary(path: str) -> bool:
+    """True when ``path`` is an existing file with content that is not JSON (a log, say)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256).lstrip()
+    except OSError:
+        return False
+    return bool(head) and head[:1] != b"{"
+
+
 @click.command(name="scan-log")
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1)
 @click.option("--all", "include_sent", is_flag=True, help="Also write records for delivered (sent) attempts.")
-@click.option("--summary", "summary_path", type=click.Path(dir_okay=False, writable=True),
-              help="Write the summary (JSON) to this file instead of standard error.")
+@click.option("--summary", "summary_path", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Alone: print summary tables (by state, reason, provider, domain) instead of the "
+              "records. With FILE: write the summary (JSON) to FILE instead of standard error.")
 @click.option("--no-summary", is_flag=True, help="Do not print a summary.")
 def scan_log(files: tuple[str, ...], include_sent: bool, summary_path: str | None, no_summary: bool) -> None:
     """Scan Postfix, Exim or Sendmail logs for failed deliveries.
@@ -123,12 +263,20 @@ def scan_log(files: tuple[str, ...], include_sent: bool, summary_path: str | Non
     Examples:
       bouncewise scan-log /var/log/mail.log
       zcat /var/log/mail.log.*.gz | bouncewise scan-log - --summary summary.json
+      bouncewise scan-log /var/log/mail.log --summary
     """
     from bouncewise.logscan import Summary, open_log, scan
 
+    if summary_path and (summary_path in files or _not_a_summary(summary_path)):
+        raise click.UsageError(f"--summary would overwrite {summary_path}, which is not a JSON summary "
+                               "(give --summary after the FILES for tables, or --summary=OUT.json)")
+    if not files:
+        raise click.UsageError("give log FILES ('-' for standard input); a bare --summary goes after them")
+
     summary = Summary()
     failed = False
-    out = sys.stdout
+    tables_only = summary_path == ""
+    out = io.StringIO() if tables_only else sys.stdout
     for name in files:
         try:
             fh = open_log(name)
@@ -149,7 +297,15 @@ def scan_log(files: tuple[str, ...], include_sent: bool, summary_path: str | Non
             if fh is not sys.stdin:
                 fh.close()
     out.flush()
-    if not no_summary:
+    if tables_only:
+        from bouncewise.writers import print_tables
+
+        n = summary.records
+        print_tables(sys.stdout, f"bouncewise scan-log: {n} delivery attempt{'s' if n != 1 else ''}", [
+            ("state", "records", summary.by_state, None), ("reason", "records", summary.by_reason, 10),
+            ("provider", "records", summary.by_provider, 10), ("domain", "records", summary.by_domain, 10),
+        ])
+    elif not no_summary:
         text = json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
         if summary_path:
             with open(summary_path, "w", encoding="utf-8") as fh:

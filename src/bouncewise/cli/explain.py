@@ -61,9 +61,21 @@ def _emit(lines: list[Line], color: bool | None) -> None:
         from rich.console import Console
         from rich.text import Text
 
+        # no automatic highlighting: it would colour the parts of 5.7.1 or [brackets] apart
         console = Console(highlight=False, soft_wrap=False, force_terminal=bool(color) or None)
         for line in lines:
-            console.print(Text.assemble(*[(t, s or "") for t, s in line]) if line else "")
+            if not line:
+                console.print("")
+                continue
+            text = Text.assemble(*[(t, s or "") for t, s in line])
+            hang = _hanging_indent(text.plain)
+            if len(text.plain) <= console.width or hang == 0 or hang >= console.width - 10:
+                console.print(text)
+                continue
+            # a wrapped bullet or numbered step keeps its later lines under its first word
+            head, body = text[:hang], text[hang:]
+            for i, part in enumerate(body.wrap(console, console.width - hang)):
+                console.print(Text.assemble(head if i == 0 else " " * hang, part), soft_wrap=True)
     else:
         import os
         import textwrap
@@ -76,12 +88,8 @@ def _emit(lines: list[Line], color: bool | None) -> None:
         out = []
         for line in lines:
             text = "".join(t for t, _s in line)
-            indent = len(text) - len(text.lstrip(" "))
-            bullet = 2 if text.lstrip(" ")[:2] in ("- ", "* ") else 0
-            if text[:1].isdigit() or text.lstrip(" ")[:1].isdigit():
-                bullet = text.lstrip(" ").find(" ") + 1
             out.append(
-                textwrap.fill(text, width=width, subsequent_indent=" " * (indent + bullet),
+                textwrap.fill(text, width=width, subsequent_indent=" " * _hanging_indent(text),
                               break_long_words=False, break_on_hyphens=False)
                 if len(text) > width
                 else text
@@ -89,12 +97,25 @@ def _emit(lines: list[Line], color: bool | None) -> None:
         click.echo("\n".join(out))
 
 
+def _hanging_indent(text: str) -> int:
+    """Where the later lines of a wrapped line start: under the first word after its indent
+    and its bullet ("- ", "* ") or step number ("3. ")."""
+    rest = text.lstrip(" ")
+    indent = len(text) - len(rest)
+    bullet = 2 if rest[:2] in ("- ", "* ") else 0
+    if rest[:1].isdigit():
+        bullet = rest.find(" ") + 1
+    return indent + bullet
+
+
 def _entry_lines(e: Any, full: bool = True) -> list[Line]:
     lines: list[Line] = []
     status = "registered" if e.registered else "NOT REGISTERED (generic reading)"
     kind = {"basic": "reply code", "enhanced": "enhanced status code", "non-standard": "non-standard code"}[e.kind]
     lines.append([(e.code, f"bold {_CLS_STYLE.get(e.cls, '')}"), ("  ", ""), (e.title, "bold")])
-    meta = f"  {kind} · {_CLS.get(e.cls, e.cls)} · {e.category} · {status}"
+    failure = e.cls in ("transient", "permanent")
+    # a success or an intermediate reply has no failure category, nobody to act, nothing to retry
+    meta = f"  {kind} · {_CLS.get(e.cls, e.cls)}" + (f" · {e.category}" if failure else "") + f" · {status}"
     if e.vendor:
         meta += f" · vendor layer: {e.vendor}"
     lines.append([(meta, "dim" if e.registered else "yellow")])
@@ -104,10 +125,15 @@ def _entry_lines(e: Any, full: bool = True) -> list[Line]:
     if not full:
         return lines
     lines.append([])
-    lines.append([("  Who acts: ", "bold"), (_WHO.get(e.who_acts, e.who_acts), "")])
-    lines.append([("  Retry:    ", "bold"), (_RETRY.get(e.retry, e.retry), "")])
-    if e.reason:
-        lines.append([("  Reason:   ", "bold"), (e.reason, "cyan"), (" (bounce reason name)", "dim")])
+    if failure:
+        lines.append([("  Who acts: ", "bold"), (_WHO.get(e.who_acts, e.who_acts), "")])
+        lines.append([("  Retry:    ", "bold"), (_RETRY.get(e.retry, e.retry), "")])
+        if e.reason:
+            lines.append([("  Reason:   ", "bold"), (e.reason, "cyan"), (" (bounce reason name)", "dim")])
+    elif e.cls == "success":
+        lines.append([("  Nothing failed: ", "bold green"), ("nobody needs to act and nothing needs sending again.", "")])
+    else:
+        lines.append([("  Nothing failed: ", "bold"), ("the server waits for the rest of the command.", "")])
     if e.causes:
         lines.append([("  Typical causes:", "bold")])
         lines.extend([[("    - " + c, "")] for c in e.causes])
@@ -129,6 +155,23 @@ def _entry_lines(e: Any, full: bool = True) -> list[Line]:
     return lines
 
 
+def _together(ex: Any) -> Line:
+    """What a pair means as one answer; says "agree" only when the class and the reason agree."""
+    basic, enh = ex.codes
+    reason = getattr(ex, "reason", None)
+    means = [(" The pair means ", ""), (reason, "cyan"), (".", "")] if reason else []
+    if not ex.agree:
+        return [(f"the classes disagree ({basic} is class {basic[0]}, {enh} class {enh[0]}).", "bold red"),
+                *means]
+    if getattr(ex, "reasons_agree", None) is False:
+        first, second = ex.entries[0].reason, ex.entries[1].reason
+        return [(f"the two codes point to different reasons ({basic}: {first}, {enh}: {second}).", "bold yellow"),
+                *means[:2], (": the enhanced status code is the more specific of the two.", "")]
+    if reason:
+        return [("the two codes agree: ", "green"), (reason, "cyan")]
+    return [("the two codes agree on the class.", "green")]
+
+
 def _explanation_lines(ex: Any) -> list[Line]:
     lines: list[Line] = []
     if ex.kind == "family":
@@ -142,8 +185,7 @@ def _explanation_lines(ex: Any) -> list[Line]:
         lines.extend(_entry_lines(e))
     if ex.kind == "pair":
         lines.append([])
-        style = "green" if ex.agree else "bold red"
-        lines.append([("Together: ", "bold"), ("the two codes agree" if ex.agree else "the two codes disagree", style)])
+        lines.append([("Together: ", "bold"), *_together(ex)])
     if ex.ambiguous or len(ex.readings) > 1:
         lines.append([])
         head = "Readings (this code means different things to different sources):" if ex.ambiguous else "Readings:"
@@ -152,11 +194,33 @@ def _explanation_lines(ex: Any) -> list[Line]:
             tag = _RELATION.get(r.relation, r.relation)
             lines.append([(f"  - [{tag}] ", "magenta"), (f"{r.code} ", "bold"), (r.title, ""), (f"  ({r.source})", "dim")])
     own = {n for e in ex.entries for n in e.notes}
-    extra = [n for n in ex.notes if n not in own]
+    # the Together line already says when a pair's codes point to different reasons
+    extra = [n for n in ex.notes if n not in own and not n.startswith("The two codes point to different reasons")]
     if extra:
         lines.append([])
         lines.extend([[("Note: ", "bold yellow"), (n, "")] for n in extra])
     return lines
+
+
+def _queries(words: tuple[str, ...]) -> list[str]:
+    """The codes asked about: the words as one query when they form one (a code, a pair such
+    as '550 5.1.1', a family); otherwise each word on its own, a reply code followed by an
+    enhanced status code kept together as a pair."""
+    from bouncewise.knowledge.forms import looks_enhanced
+
+    tokens = " ".join(words).split()
+    if len(tokens) <= 1 or (len(tokens) == 2 and tokens[0].isdigit() and looks_enhanced(tokens[1])):
+        return [" ".join(words)]
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if i + 1 < len(tokens) and len(tokens[i]) == 3 and tokens[i].isdigit() and looks_enhanced(tokens[i + 1]):
+            out.append(f"{tokens[i]} {tokens[i + 1]}")
+            i += 2
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
 
 
 @click.command(name="explain")
@@ -165,30 +229,46 @@ def _explanation_lines(ex: Any) -> list[Line]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in docs/knowledge.md).")
 @click.option("--color/--no-color", default=None, help="Force colours on or off (default: on a terminal).")
 def explain(code: tuple[str, ...], vendor: str | None, as_json: bool, color: bool | None) -> None:
-    """Explain an SMTP code: 550, 5.1.1, 511, '550 5.1.1' (a pair), 5.1.x or X.1.1 (a family).
+    """Explain one or more SMTP codes: 550, 5.1.1, 511, '550 5.1.1' (a pair), 5.1.x or X.1.1
+    (a family). Several codes are explained one after the other; a reply code followed by an
+    enhanced status code is read as a pair.
 
     \b
     Examples:
       bouncewise explain 5.1.1
       bouncewise explain 550 5.7.1 --vendor microsoft
+      bouncewise explain 5.1.1 5.2.2
       bouncewise explain 5.7.x --json
+
+    With --json, one code (or pair, or family) gives one JSON object and several give an array.
     """
     from bouncewise.errors import InvalidCode
     from bouncewise.knowledge import explain as _explain
 
-    query = " ".join(code)
-    try:
-        ex = _explain(query, vendor=vendor)
-    except InvalidCode as err:
-        _fail(str(err))
-        return
-    except ValueError as err:  # unknown vendor
-        _fail(str(err))
+    queries = _queries(code)
+    found = []
+    problems = []
+    for query in queries:
+        try:
+            found.append(_explain(query, vendor=vendor))
+        except InvalidCode as err:
+            problems.append(str(err))
+        except ValueError as err:  # unknown vendor
+            _fail(str(err))
+            return
+    if problems:
+        _fail("\n".join(problems) if len(problems) == 1 else "\n  ".join(["not valid codes:", *problems]))
         return
     if as_json:
-        click.echo(json.dumps(ex.to_dict(), indent=2, ensure_ascii=False))
+        data = found[0].to_dict() if len(found) == 1 else [ex.to_dict() for ex in found]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    _emit(_explanation_lines(ex), color)
+    lines: list[Line] = []
+    for i, ex in enumerate(found):
+        if i:
+            lines.extend([[], [("─" * 40, "dim")], []])
+        lines.extend(_explanation_lines(ex))
+    _emit(lines, color)
 
 
 @click.command(name="codes")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
 import sys
-from collections import Counter
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
 import click
 
@@ -42,7 +47,14 @@ _D = Limits()
     default=None,
     help="Output format. Default: table on a terminal, ndjson otherwise.",
 )
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True, help="Processes analysing messages (this one included: N-1 workers are forked).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Processes analysing messages (this one included: N-1 workers are forked)."
+    " Default: 1 for up to 300 messages, then the usable CPU cores for the rest.",
+)
 @click.option(
     "--include",
     default=None,
@@ -60,13 +72,15 @@ _D = Limits()
     "esp",
     type=click.Choice(["ses", "sendgrid", "mailgun", "postmark"]),
     default=None,
-    help="Read the PATHs as this ESP's bounce/complaint event JSON instead of messages.",
+    help="Read the PATHs as this ESP's bounce/complaint event JSON (without it, a JSON file's provider is detected).",
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal and output is not).")
+@click.option("--summary", "summary_only", is_flag=True,
+              help="Print summary tables (by kind, reason, provider, recipient domain) instead of the records.")
 def parse(
     paths: tuple[str, ...],
     fmt: str | None,
-    jobs: int,
+    jobs: int | None,
     include: str | None,
     max_size: int,
     max_depth: int,
@@ -76,6 +90,7 @@ def parse(
     quiet: bool,
     progress: bool | None,
     esp: str | None = None,
+    summary_only: bool = False,
 ) -> None:
     """Analyse bounce messages: .eml files, directories, Maildirs, Unix mboxes, .gz
     files of these, or '-' for standard input.
@@ -93,11 +108,19 @@ def parse(
       bouncewise parse ~/Maildir --format csv > bounces.csv
       zcat archive.mbox.gz | bouncewise parse - --include none
       bouncewise parse /var/mail/bounces --jobs 4 --format json
+      bouncewise parse events.json            # ESP events: the provider is detected
+      bouncewise parse ~/Maildir --summary    # the picture only, no records
+
+    A file or standard input that holds JSON is read as ESP events (SES, SendGrid, Mailgun,
+    Postmark), the provider told by the shape of the events; --from names it instead, and is
+    refused when the events look like another provider's. Only regular files are read: a
+    FIFO, socket or device gives an error record.
 
     Exit status: 0 all messages read, 1 some could not be read, 2 usage error.
     """
-    from bouncewise.pipeline import Rendered, render_all, resolve_include, wanted
-    from bouncewise.writers import make_writer
+    from bouncewise.events import ProviderMismatch
+    from bouncewise.pipeline import resolve_include
+    from bouncewise.writers import Tally, make_writer, print_summary, render_with_facts
 
     try:
         inc = resolve_include(include)
@@ -115,57 +138,103 @@ def parse(
     if fmt is None:
         fmt = "table" if out_tty else "ndjson"
     limits = Limits(max_bytes=max_size, max_depth=max_depth, max_parts=max_parts, max_line=max_line, max_seconds=timeout)
-    writer = make_writer(fmt, out, color=out_tty and fmt == "table")
+    width = shutil.get_terminal_size((100, 24)).columns  # COLUMNS, else the terminal, else 100
+    sink = io.StringIO() if summary_only else out  # --summary: the records are counted, not written
+    writer = make_writer(fmt if not summary_only else "ndjson", sink, color=out_tty and fmt == "table", width=width)
+    # the provider and domain tables need more than kind and reason: carried with the text
+    render = writer.render if quiet and not summary_only else partial(render_with_facts, writer.render)
 
     err_tty = sys.stderr.isatty()
     show_progress = (not quiet) and (progress if progress is not None else (err_tty and not out_tty))
     bar = _Progress() if show_progress else None
 
-    messages = 0
-    kinds: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    filtered: Counter[str] = Counter()
-    unreadable = 0
+    tally = Tally()
     try:
-        if esp is None:
-            batches = render_all(sources, writer.render, limits, include=inc, jobs=jobs)
-        else:
-            batches = ([Rendered(r.kind, r.reason, writer.render(r) if wanted(r, inc) else None) for r in recs]
-                       for recs in _event_records(sources, esp, limits))
-        for records in batches:
-            messages += 1
-            if any(r.kind == "error" for r in records):
-                unreadable += 1
+        for records in _batches(sources, esp, render, limits, inc, jobs):
+            tally.add_message(records)
             for rec in records:
                 if rec.text is None:
-                    filtered[rec.kind] += 1
+                    tally.filtered[rec.kind] += 1
                     continue
-                kinds[rec.kind] += 1
-                if rec.reason and rec.kind in ("bounce", "delayed"):
-                    reasons[rec.reason] += 1
+                tally.add_record(rec.kind, rec.reason, getattr(rec.text, "provider", None),
+                                 getattr(rec.text, "domain", None))
+                if summary_only:
+                    continue
                 writer.write_rendered(rec.text)
             if bar is not None:
-                bar.advance(messages)
+                bar.advance(tally.messages + tally.unreadable)
         writer.close()
     except BrokenPipeError:  # e.g. | head
         sys.stderr.close()
         sys.exit(0)
+    except ProviderMismatch as exc:
+        writer.close()
+        raise click.UsageError(f"{exc.source}: {exc}") from None
     finally:
         if bar is not None:
             bar.stop()
-    if not quiet:
-        _summary(messages, writer.count, kinds, reasons, filtered, unreadable)
-    sys.exit(1 if unreadable else 0)
+    if summary_only:
+        print_summary(tally, sys.stdout, full=True)
+    elif not quiet:
+        print_summary(tally, sys.stderr, written=writer.count)
+    sys.exit(1 if tally.unreadable else 0)
 
 
-def _event_records(sources: list[str], esp: str, limits: Limits):
-    """One list of Records per PATH read as ESP event JSON (``--from``); see bouncewise.events."""
+def _looks_like_json(head: bytes) -> bool:
+    head = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    return head[:1] in (b"{", b"[")
+
+
+def _is_event_input(src: str) -> bool:
+    """A named file (or standard input) that holds JSON: ESP events, not messages."""
+    from bouncewise.messages import not_regular
+
+    if src == "-":
+        stream = sys.stdin.buffer
+        peek = getattr(stream, "peek", None)
+        return bool(peek) and _looks_like_json(peek(64)[:64])
+    if os.path.isdir(src) or not_regular(src) or not os.path.isfile(src):
+        return False
+    try:
+        with open(src, "rb") as fh:
+            return _looks_like_json(fh.read(64))
+    except OSError:
+        return False
+
+
+def _batches(sources: list[str], esp: str | None, render: Any, limits: Limits, inc: Any, jobs: int) -> Iterator[list[Any]]:
+    """Per message (or per event file) its rendered records, in the order of ``sources``:
+    runs of message inputs go through the pipeline together, event files one by one."""
+    from bouncewise.pipeline import Rendered, render_all, wanted
+
+    run: list[str] = []
+    for src in sources:
+        if esp is not None or _is_event_input(src):
+            if run:
+                yield from render_all(run, render, limits, include=inc, jobs=jobs)
+                run = []
+            for recs in _event_records([src], esp, limits):
+                yield [Rendered(r.kind, r.reason, render(r) if wanted(r, inc) else None) for r in recs]
+        else:
+            run.append(src)
+    if run:
+        yield from render_all(run, render, limits, include=inc, jobs=jobs)
+
+
+def _event_records(sources: list[str], esp: str | None, limits: Limits):
+    """One list of Records per PATH read as ESP event JSON; see bouncewise.events. The
+    provider is ``esp`` when given (refused when the events look like another's), else
+    detected from each event's shape."""
     from bouncewise.errors import BouncewiseError
-    from bouncewise.events import records_from_json
+    from bouncewise.events import ProviderMismatch, records_from_json
+    from bouncewise.messages import not_regular
     from bouncewise.record import ERROR, Record
 
     for src in sources:
         try:
+            special = None if src == "-" else not_regular(src)
+            if special:
+                raise OSError(special)
             if src == "-":
                 data = sys.stdin.buffer.read(limits.max_bytes + 1)
             else:
@@ -174,25 +243,11 @@ def _event_records(sources: list[str], esp: str, limits: Limits):
             if len(data) > limits.max_bytes:
                 raise ValueError(f"larger than --max-size ({limits.max_bytes} bytes)")
             yield records_from_json(data, origin=src, provider=esp)
+        except ProviderMismatch as exc:
+            exc.source = src
+            raise
         except (OSError, ValueError, BouncewiseError) as exc:
             yield [Record(kind=ERROR, file=src, index=1, error=f"{type(exc).__name__}: {exc}")]
-
-
-def _summary(messages: int, written: int, kinds: Counter[str], reasons: Counter[str], filtered: Counter[str], unreadable: int,
-             prog: str = "bouncewise parse") -> None:
-    err = sys.stderr
-    parts = [f"{messages} message{'s' if messages != 1 else ''} read", f"{written} record{'s' if written != 1 else ''} written"]
-    if kinds:
-        parts.append("(" + ", ".join(f"{k} {n}" for k, n in kinds.most_common()) + ")")
-    err.write(f"{prog}: " + " ".join(parts[:2]) + (" " + parts[2] if len(parts) > 2 else "") + "\n")
-    if reasons:
-        err.write("  by reason: " + ", ".join(f"{k} {n}" for k, n in reasons.most_common()) + "\n")
-    if filtered:
-        err.write(
-            "  not output (use --include): " + ", ".join(f"{k} {n}" for k, n in filtered.most_common()) + "\n"
-        )
-    if unreadable:
-        err.write(f"  errors: {unreadable} message{'s' if unreadable != 1 else ''} could not be read or analysed (kind error)\n")
 
 
 class _Progress:

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from bouncewise.cli.parse import _D, _Size, _summary
+from bouncewise.cli.parse import _D, _Size
 
 _NEEDS = "needs the spark extra: pip install 'bouncewise[spark]' (PySpark, pyarrow) and a Java runtime (17 or later)"
 
@@ -108,8 +108,7 @@ def parse(inputs: tuple[str, ...], output: str, master: str | None, fmt: str, es
         if watch:
             def report(batch_id: int, c: job.Counts) -> None:
                 if not quiet:
-                    _summary(c.messages, c.records, c.kinds, c.reasons, {}, c.unreadable,
-                             prog=f"bouncewise spark parse (batch {batch_id})")
+                    _summary(c, f"bouncewise spark parse (batch {batch_id})")
 
             counts = job.watch_job(session, inputs[0], output, fmt=fmt, esp=esp, limits=limits, checkpoint=checkpoint,
                                    once=once, interval=interval, report=report)
@@ -122,11 +121,20 @@ def parse(inputs: tuple[str, ...], output: str, master: str | None, fmt: str, es
         text = str(exc).strip().splitlines()
         raise click.ClickException(text[0][:500] if text else exc.__class__.__name__) from None
     if not quiet:
-        from collections import Counter
-
-        _summary(counts.messages, counts.records, counts.kinds, counts.reasons, Counter(), counts.unreadable,
-                 prog="bouncewise spark parse")
+        _summary(counts, "bouncewise spark parse")
     sys.exit(1 if counts.unreadable else 0)
+
+
+def _summary(counts: object, prog: str) -> None:
+    """The same summary as `bouncewise parse` prints, from the job's counts."""
+    from bouncewise.writers import Tally, print_summary
+
+    tally = Tally()
+    tally.messages, tally.unreadable = counts.messages, counts.unreadable  # type: ignore[attr-defined]
+    tally.records = counts.records  # type: ignore[attr-defined]
+    tally.kinds.update(counts.kinds)  # type: ignore[attr-defined]
+    tally.reasons.update(counts.reasons)  # type: ignore[attr-defined]
+    print_summary(tally, sys.stderr, prog=prog, written=tally.records)
 
 
 @spark.command(name="script")

@@ -1,22 +1,14 @@
 """The diagnosis engine: one SMTP reply (or one mail-log line) in, one Diagnosis out.
 
-Order of decision (first that applies wins):
+The flow: read the input (a log line's fields, the codes, the SMTP command, the host, the
+recipient: reading.py), find the phrases of the text (tables.Index), tell which provider gave the
+reply and which one only reported it (host, caller, the reply's own markers; a quote's wrapper),
+read the few words the context rules need, and hand these facts to the classifier
+(classifier.decide), which weighs the evidence and decides the reason, hard/soft, retry and
+advice. See docs/diagnose.md.
 
-1. a provider's own code or text (when the provider is recognised from rhost, vendor or the
-   text itself) → decided_by "vendor";
-2. status X.2.2 (mailbox full) given by the caller;
-3. phrases of the text, in the reason order of phrases.toml, with context rules for the SMTP
-   stage → decided_by "text";
-4. the enhanced status code (codes.toml) → "status";
-5. the reply code (codes.toml) → "replycode";
-6. the SMTP stage alone (refused at connection/HELO → blocked, at MAIL → rejected);
-7. nothing: "undefined" when a code is known, "onhold" when not → "none", low confidence.
-
-All matching runs on at most MAX_MATCH characters; no regex here can backtrack without bound.
-
-Speed: _diagnose reads the facts the rules need from the text once; _decide, a function of those
-facts only, is cached, and so is the phrase search per word sequence (tables.Index.find); see
-docs/diagnose.md (Performance).
+Speed: the facts are read once; decide, a function of those facts only, is cached, and so is the
+phrase search per word sequence (tables.Index.find); see docs/diagnose.md (Performance).
 """
 
 from __future__ import annotations
@@ -26,96 +18,61 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from bouncewise import reasons as _reasons
+from bouncewise.diagnosis.classifier import (  # noqa: F401  (names the engine's users import from here)
+    BOUNCE_CONTEXT,
+    PRE_DATA,
+    STRONG_STATUS,
+)
+from bouncewise.diagnosis.classifier import decide as _decide
+from bouncewise.diagnosis.classifier import outcome_of as _outcome
+from bouncewise.diagnosis.classifier import rules as _rules
+from bouncewise.diagnosis.reading import (  # noqa: F401  (the engine's users and tests read these from here)
+    _COMMAND_NEEDLES,
+    _COMMANDS,
+    _COMMANDS_LOW,
+    _HOST_NEEDLES,
+    _LOCAL_CHARS,
+    _LOCAL_RUN,
+    _LOG_NEEDLES,
+    _PAIR_FAST,
+    _STATUS_DOT,
+    _STATUS_FAST,
+    CODES_RE,
+    HOST_RE,
+    LOG_HINT_RE,
+    MAX_KEEP,
+    MAX_MATCH,
+    REPLY_RE,
+    STATUS_RE,
+    _caseless,
+    _first,
+    _is_binary,
+    _missing_domain,
+    _other_code,
+    _retry_after,
+    _says_permanent,
+    _to_text,
+    _valid_reply,
+    _valid_status,
+    find_codes,
+    find_command,
+    find_host,
+    find_recipient,
+    strip_codes,
+)
 from bouncewise.diagnosis.tables import (
     Needles,
-    Phrase,
     fold,
-    literal_starts,
-    needs_beyond_starts,
-    quick_search,
     tables,
     words_of,
 )
+from bouncewise.loglines import parse_line
 
-MAX_MATCH = 8192  # characters of the text that are read for matching
-MAX_KEEP = 8192  # characters of the text kept in the result
+# a 4xx/5xx reply code or a 4.x.x/5.x.x status anywhere in a text (a failure after a positive reply)
+_FAILURE_CODE = re.compile(r"(?<![\w.])(?:[45][0-5][0-9](?![\w.])|[45]\.[0-9]{1,3}\.[0-9]{1,3}(?![\d]))")
 
-# Unlike formats._mta._STATUS_RE, no word character may precede the code.
-STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)")
-# Speed: a pattern that starts with a plain character (not \b, not a lookbehind) lets `re` jump
-# straight to the places where that character occurs, instead of trying every position. So the
-# word-boundary test is written just after the first character: "5(?<!\w5)" means "\b5" (the
-# character before the 5 is not a word character), and the patterns below match exactly what
-# their plain forms match ("\b([245])\.\d{1,3}…", "(?<![\w.#/\[=:-])([245][0-5][0-9])…").
-_STATUS_FAST = re.compile(r"([245])(?<!\w[245])\.\d{1,3}\.\d{1,3}\b")
-_PAIR_FAST = re.compile(r"([245](?<!\w[245])[0-5][0-9])[ -]#?([245]\.\d{1,3}\.\d{1,3})\b")
-# _STATUS_FAST's matches, each found at its "." (one character in): "\." first lets `re` jump
-# to the dots, and the two look-behinds test the digit before the dot and the character
-# before that digit, as "([245])(?<!\w[245])" does
-_STATUS_DOT = re.compile(r"\.(?<=[245]\.)(?<!\w[245]\.)\d{1,3}\.\d{1,3}\b")
-# a reply code that is a token of its own: "550 ", "550-", "550:" or at the end
-REPLY_RE = re.compile(r"([245](?<![\w.#/\[=:-][245])[0-5][0-9])(?=[ \t\-:,;)\]'\"]|\.(?!\d)|$)")
-# codes glued into continuation lines, removed before phrase matching
-# (= "\b[245][0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\b[245]\.\d{1,3}\.\d{1,3}\b|\b[245][0-5]\d-")
-CODES_RE = re.compile(r"[245](?<!\w[245])(?:[0-5]\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\.\d{1,3}\.\d{1,3}\b|[0-5]\d-)")
-# CODES_RE's third kind ("550-"), found at its "-" (as _STATUS_DOT finds a status at its ".")
-_DASH_CODE = re.compile(r"-(?<=[245][0-5]\d-)(?<!\w[245][0-5]\d-)")
-
-
-def strip_codes(text: str) -> str:
-    """``CODES_RE.sub(" ", text)``, made cheap for the usual reply: codes at the start and none
-    after them. Every match of CODES_RE holds a status-shaped code (a match of _STATUS_FAST,
-    found by _STATUS_DOT) or is "550-" (found by _DASH_CODE), both searched for at their
-    literal "." or "-"; when the text starts with a pair ("550 5.1.1", CODES_RE's first kind)
-    and neither is found after it, the pair is the only match."""
-    m = _PAIR_FAST.match(text)
-    if m is not None:
-        e = m.end()
-        if _STATUS_DOT.search(text, e + 1) is None and _DASH_CODE.search(text, e + 3) is None:
-            return " " + text[e:]
-    elif _STATUS_DOT.search(text) is None and _DASH_CODE.search(text) is None:
-        return text
-    return CODES_RE.sub(" ", text)
-
-
-# "host NAME [IP]", "relay=NAME[IP]", Exim "H=NAME [IP]", "[NAME]" at the end, "Connected to IP"
-# (each alternative starts with a plain character; "h(?<!\wh)ost" = "\bhost")
-HOST_RE = re.compile(
-    r"h(?<!\wh)ost\s([A-Za-z0-9][A-Za-z0-9.-]{0,252})\s?\[([0-9A-Fa-f.:]{2,45})\]"
-    r"|r(?<!\wr)elay=([A-Za-z0-9][A-Za-z0-9.-]{0,252})\.?\s?\[([0-9A-Fa-f.:]{2,45})\]"
-    r"|H(?<!\wH)=([A-Za-z0-9][A-Za-z0-9.-]{0,252})\s\[([0-9A-Fa-f.:]{2,45})\]"
-    r"|\[([A-Za-z0-9][A-Za-z0-9.-]{0,252}\.[A-Za-z]{2,63})\]\s*$"
-    r"|C(?<!\wC)onnected to ([0-9A-Fa-f.:]{7,45})\b"
-)
-RCPT_RE = re.compile(r"RCPT TO:\s?<([^<>\s@]{1,200}@[^<>\s]{1,255})>", re.I)
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]"  # a character of an address's local part
-ADDR_RE = re.compile(r"<?(" + _LOCAL + r"{1,128}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63})>?")
-_LOCAL_RUN = re.compile(_LOCAL + "*")
-_LOCAL_CHARS = "".join(c for c in map(chr, range(128)) if _LOCAL_RUN.fullmatch(c))  # (the same set)
-RETRY_RE = re.compile(
-    r"(?:try again|retry|come back|wait)[^0-9.;]{0,24}?(\d{1,6})\s?(seconds?|secs?|s\b|minutes?|mins?|hours?|hrs?|h\b)",
-    re.I,
-)
-LOG_HINT_RE = re.compile(r"\bto=<|\s(?:\*\*|==|=>|->)\s|\bstat=|\bstatus=")
-# one of these is in every log line that parse_line reads (tested before LOG_HINT_RE)
-_LOG_NEEDLES = Needles(("to=", "status=", " ** ", " == ", " => ", " -> "))
-# one of these is in every text where a pattern of _COMMANDS can match (lower-cased)
-_COMMAND_NEEDLES = Needles(
-    ("reply to", "after", ">>>", "<<<", " to:", "from:", "helo", "talk to", "greeting", "banner")
-)
-
-_COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"in reply to end of data|after end of data|after sending message|after (?:the )?final \.|after data\b.{0,3}$|<<< .{0,20}\bdata\b", re.I), "."),
-    (re.compile(r"in reply to data\b|after data\b|>>> data\b", re.I), "DATA"),
-    (re.compile(r"in reply to rcpt|after (?:pipelined )?rcpt|>>> rcpt\b|\brcpt to:", re.I), "RCPT"),
-    (re.compile(r"in reply to mail|after (?:pipelined )?mail\b|>>> mail\b|\bmail from:", re.I), "MAIL"),
-    (re.compile(r"in reply to (?:ehlo|helo|lhlo)|after (?:ehlo|helo|lhlo)|>>> (?:ehlo|helo)\b|while performing the (?:ehlo|helo)", re.I), "EHLO"),
-    (re.compile(r"in reply to (?:the )?initial|after (?:the )?initial connection|refused to talk to me|greeting|banner", re.I), "CONN"),
-)
-
-STRONG_STATUS = {"2.2": "mailboxfull", "1.7": "rejected", "1.8": "rejected"}
-PRE_DATA = frozenset({"CONN", "EHLO", "HELO", "MAIL", "RCPT"})
+# reasons that report no delivery failure: a positive reply, an out-of-office reply, a complaint report
+_NOT_FAILURES = frozenset({"delivered", "vacation", "feedback"})
 
 
 @dataclass(slots=True)
@@ -142,6 +99,8 @@ class Diagnosis:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     confidence: float = 0.0
     kind: str = "reply"  # reply | log | unreadable
+    failure: bool = True  # False for a positive reply (2xx, 3xx: "250 ok", "221 closing") or an auto-reply
+    reported_by: str | None = None  # the provider whose notice quotes another server's reply
 
     def to_dict(self) -> dict[str, Any]:
         """The fields in order, as ``dataclasses.asdict`` gives them (own lists and dicts; the
@@ -168,175 +127,34 @@ class Diagnosis:
             "evidence": [dict(e) for e in self.evidence],
             "confidence": self.confidence,
             "kind": self.kind,
+            "failure": self.failure,
+            "reported_by": self.reported_by,
         }
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _valid_status(value: str | None) -> str | None:
-    if not value:
-        return None
-    m = STATUS_RE.fullmatch(str(value).strip()[:12])
-    return m.group(0) if m else None
 
 
-def _valid_reply(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    v = str(value).strip()[:3]
-    return v if len(v) == 3 and v[0] in "245" and v.isdigit() else None
 
 
-def _clean(text: str, m: re.Match[str]) -> bool:
-    """A fast (word-boundary) match that is not part of an IP address or version number."""
-    a, b = m.start(), m.end()
-    return not (a > 0 and text[a - 1] == ".") and not (text[b : b + 1] == "." and text[b + 1 : b + 2].isdigit())
 
 
-def _first(rx: re.Pattern[str], text: str, pos: int = 0) -> re.Match[str] | None:
-    """The first of the first 22 matches that is _clean (the matches finditer would give:
-    each search starts where the previous match ended; none of these patterns matches "").
-    ``pos``: where to start, when no match can start before it."""
-    m = rx.search(text, pos)
-    for _ in range(22):
-        if m is None:
-            return None
-        a, b = m.span()  # (_clean, written out: this runs for every reply)
-        if not (a > 0 and text[a - 1] == ".") and not (text[b : b + 1] == "." and text[b + 1 : b + 2].isdigit()):
-            return m
-        m = rx.search(text, b)
-    return None
 
 
-def find_codes(text: str) -> tuple[str | None, str | None]:
-    """(replycode, status) written in a reply text, or None for each."""
-    if "." in text:
-        m = _PAIR_FAST.match(text)  # most replies start with their codes: the first match
-        if m is not None:
-            b = m.end()
-            if not (text[b : b + 1] == "." and text[b + 1 : b + 2].isdigit()):
-                return m.groups()  # type: ignore[return-value]
-        # Where the first status-shaped code is (found fast: the pattern starts with "."). A
-        # pair holds one (its status part, after " ", "-" or "#"), so no pair starts more than
-        # 5 characters before it, and without one there is neither a pair nor a status.
-        d = _STATUS_DOT.search(text)
-        if d is None:
-            s = None
-        else:
-            p0 = d.start() - 1  # (= _STATUS_FAST.search(text).start())
-            m = _first(_PAIR_FAST, text, max(0, p0 - 5))
-            if m:
-                return m.groups()  # type: ignore[return-value]
-            s = _first(_STATUS_FAST, text, p0)
-    else:
-        s = None
-    r = REPLY_RE.search(text)
-    return (r.group(1) if r else None), (s.group(0) if s else None)
 
 
-def _caseless(rx: re.Pattern[str]) -> re.Pattern[str] | None:
-    """``rx`` (IGNORECASE) without the flag, to be run on lower-cased ASCII text, where it then
-    matches at the same places (and runs much faster: re cannot skip ahead under IGNORECASE).
-    None when the pattern has an upper-case letter or an escape other than ``\\b \\d \\s \\w``
-    (upper or lower case) or a quoted punctuation mark, i.e. when the two could differ."""
-    bare = re.sub(r"\\[bBdDsSwW]|\\[^A-Za-z0-9]", "", rx.pattern)
-    if "\\" in bare or re.search(r"[A-Z]|\(\?[^:=!<]|\(\?<[^=!]", bare):
-        return None
-    return re.compile(rx.pattern, rx.flags & ~re.IGNORECASE)
 
 
-# (pattern for lower-cased ASCII text or None, its literal_needs, its literal_starts, name)
-_COMMANDS_LOW = tuple(
-    (fast, needs_beyond_starts(fast.pattern), literal_starts(fast.pattern), name) if fast is not None else (None, (), (), name)
-    for fast, name in ((_caseless(rx), name) for rx, name in _COMMANDS)
-)
-_COMMANDS_BOTH = tuple((*fast, rx) for fast, (rx, _) in zip(_COMMANDS_LOW, _COMMANDS, strict=True))
-_RCPT_LOW = _caseless(re.compile(RCPT_RE.pattern.replace("RCPT TO", "rcpt to"), RCPT_RE.flags))
-_RETRY_LOW = _caseless(RETRY_RE)
 
 
-# each alternative of HOST_RE holds one of these strings
-_HOST_NEEDLES = Needles(("[", "host", "relay=", "H=", "Connected to "))
 
 
-def find_command(text: str, low: str | None = None) -> str | None:
-    """The SMTP command the reply answered, when the text says it (``low``: text.lower())."""
-    if low is None:
-        low = text.lower()
-    if not _COMMAND_NEEDLES.any(low):
-        return None
-    if text.isascii():  # one pass of substring tests, a regex only where one can match
-        for fast, needs, starts, name, rx in _COMMANDS_BOTH:
-            if fast is None:
-                if rx.search(text):
-                    return name
-            elif quick_search(fast, low, needs, starts):
-                return name
-        return None
-    for rx, name in _COMMANDS:
-        if rx.search(text):
-            return name
-    return None
 
 
-def find_host(text: str) -> tuple[str | None, str | None]:
-    if not _HOST_NEEDLES.any(text):
-        return None, None
-    m = HOST_RE.search(text)
-    if not m:
-        return None, None
-    g = m.groups()
-    if g[0] or g[2] or g[4]:
-        host = g[0] or g[2] or g[4]
-        ip = g[1] or g[3] or g[5]
-        return host.rstrip(".").lower(), ip
-    if g[6]:
-        return g[6].lower(), None
-    return None, g[7]
 
 
-def find_recipient(text: str, command: str | None, low: str | None = None) -> str | None:
-    """The recipient's address in a reply (``low``: text.lower())."""
-    at = text.find("@")
-    if at < 0:
-        return None
-    if low is None:
-        low = text.lower()
-    ascii_text = text.isascii()
-    if "rcpt to" in low:
-        if _RCPT_LOW is not None and ascii_text:
-            m = _RCPT_LOW.search(low)
-            if m:
-                return text[m.start(1) : m.end(1)]
-        else:
-            m = RCPT_RE.search(text)
-            if m:
-                return m.group(1)
-    if command == "MAIL" or (low.find("sender", 0, 200) >= 0 if ascii_text else "sender" in text[:200].lower()):
-        return None
-    start = at - 130 if at > 130 else 0
-    # The window text[start : at + 320], searched in place (ADDR_RE has no anchors or
-    # look-arounds, so pos/endpos act as slicing). No match can start before the run of
-    # local-part characters that ends at the first "@" (less one for a "<"): start there.
-    a = at - start
-    if a:
-        # the run of local-part characters before "@" is a - len(text[start:at].rstrip(...))
-        pos = start + len(text[start:at].rstrip(_LOCAL_CHARS)) - 1  # (less one for a "<")
-        m = ADDR_RE.search(text, pos if pos > start else start, at + 320)
-    else:
-        m = ADDR_RE.search(text, start, at + 320)
-    return m.group(1).strip(".") if m else None
-
-
-def _status_reason(status: str | None) -> str | None:
-    if not status:
-        return None
-    t = tables()
-    if status.startswith("2."):
-        return "delivered"
-    x = "X" + status[1:]
-    return t.status_map.get(status) or t.status_map.get(x) or t.status_map.get(x[:3])
 
 
 @lru_cache(maxsize=4096)  # the same relays come back line after line in a log
@@ -353,41 +171,23 @@ def _provider_for_host(host: str | None) -> str | None:
     return None
 
 
-_KNOWLEDGE: Any = None
+@lru_cache(maxsize=1)
+def _quote_needles() -> Needles:
+    return Needles(_rules()["relay"]["quote_starts"])
 
 
-@lru_cache(maxsize=4096)
-def _knowledge(code: str, vendor: str | None) -> Any:
-    """bouncewise.knowledge.lookup, guarded: None while the knowledge base is missing."""
-    global _KNOWLEDGE
-    if _KNOWLEDGE is None:
-        try:
-            from bouncewise.knowledge import lookup
-
-            _KNOWLEDGE = lookup
-        except Exception:
-            _KNOWLEDGE = False
-    if not _KNOWLEDGE:
-        return None
-    try:
-        return _KNOWLEDGE(code, vendor)
-    except Exception:
-        return None
-
-
-def _entry_list(value: Any) -> list[str]:
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        return [str(v) for v in value][:6]
-    except TypeError:
-        return []
-
-
-def _evidence(p: Phrase, source: str = "text") -> dict[str, str]:
-    return {"rule": f"{p.kind}:{p.target}@{p.source}", "matched": p.raw, "source": source}
+def _quote_start(low: str) -> int:
+    """Where the quoted reply begins in a lower-cased text that quotes another server's reply
+    (just after the first phrase of rules.toml [relay] quote_starts), or -1."""
+    needles = _quote_needles()
+    if not needles.any(low):
+        return -1
+    best = -1
+    for s in needles.strings:
+        i = low.find(s)
+        if i >= 0 and (best < 0 or i < best):
+            best = i + len(s)
+    return best
 
 
 # ----------------------------------------------------------------------------- decision rules
@@ -416,50 +216,10 @@ def usable_replycode(code: str | None, status: str | None = None) -> str | None:
     return code
 
 
-# The tables are in data/rules.toml; see docs/diagnose.md ("Context rules").
-
-BOUNCE_CONTEXT = "bounce"
-
-
 @lru_cache(maxsize=1)
-def _rules() -> dict[str, Any]:
-    from bouncewise._data import load_toml
-
-    return load_toml("diagnosis/data/rules.toml")
-
-
-def _userunknown_context(
-    status: str | None, cmd: str | None, context: str | None, strong: list[Phrase], evidence: list[dict[str, Any]]
-) -> str:
-    """What user-unknown wording means at this SMTP stage and with this status code."""
-    rule = _rules()["userunknown"]
-    said = _status_reason(status)
-    if said in rule["status_confirms"]:
-        order = tables().order
-        other = sorted({h.target for h in strong if h.target in rule["stronger_than_status"]}, key=lambda r: order.get(r, 99))
-        if other:
-            evidence.append({"rule": "context:text-names-other-reason", "matched": other[0], "source": "context"})
-            return other[0]
-        return "userunknown"
-    if cmd in rule["address_commands"]:
-        return "userunknown"
-    if status and "X" + status[1:] in rule["status_filtered"]:
-        evidence.append({"rule": "context:userunknown-with-mailbox-status", "matched": status, "source": "context"})
-        return "filtered"
-    if cmd in rule["pre_data_commands"]:
-        return "userunknown"
-    if cmd in rule["after_data_commands"]:
-        evidence.append({"rule": "context:userunknown-after-data", "matched": cmd, "source": "context"})
-        return "filtered"
-    if context == BOUNCE_CONTEXT:
-        evidence.append({"rule": "context:userunknown-stage-unknown", "matched": status or "no status", "source": "context"})
-        return "filtered"
-    evidence.append({
-        "rule": "note:stage-unknown",
-        "matched": "in a bounce without the SMTP command this would count as filtered",
-        "source": "context",
-    })
-    return "userunknown"
+def _context_providers() -> frozenset[str]:
+    """The providers that rules.toml [[provider_context]] has rules for."""
+    return frozenset(rule["provider"] for rule in _rules().get("provider_context", ()))
 
 
 def _provider_context_found(providers: list[str], low: str) -> tuple[str, ...]:
@@ -468,39 +228,12 @@ def _provider_context_found(providers: list[str], low: str) -> tuple[str, ...]:
     of ``providers``, in which case the rule does not apply): the only part of the text that
     _provider_context reads."""
     rules = _rules().get("provider_context", ())
-    if not providers:
+    if not providers or _context_providers().isdisjoint(providers):
         return ("",) * len(rules)
     return tuple(
         next((c for c in rule["contains"] if c in low), "") if rule.get("contains") and rule["provider"] in providers else ""
         for rule in rules
     )
-
-
-def _provider_context(
-    reason: str,
-    providers: tuple[str, ...] | list[str],
-    status: str | None,
-    cmd: str | None,
-    found: tuple[str, ...],
-    evidence: list[dict[str, Any]],
-) -> str:
-    """A provider's rule that depends on the SMTP stage or the reply's exact shape
-    (``found``: what _provider_context_found read in the text)."""
-    for n, rule in enumerate(_rules().get("provider_context", ())):
-        if rule["provider"] not in providers or reason not in rule.get("when_reason", (reason,)):
-            continue
-        if rule.get("commands") and cmd not in rule["commands"]:
-            continue
-        if rule.get("statuses") and (status or "none") not in rule["statuses"]:
-            continue
-        hit = ""
-        if rule.get("contains"):
-            hit = found[n]
-            if not hit:
-                continue
-        evidence.append({"rule": f"provider-context:{rule['provider']}", "matched": hit or cmd or status or "", "source": "context"})
-        return str(rule["reason"])
-    return reason
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -536,21 +269,8 @@ def diagnose(
         )
 
 
-def _to_text(text: Any) -> str:
-    if text is None:
-        return ""
-    if isinstance(text, bytes | bytearray | memoryview):
-        return bytes(text[: MAX_KEEP * 4]).decode("utf-8", errors="replace")
-    if not isinstance(text, str):
-        text = str(text)
-    return text
 
 
-def _is_binary(sample: str) -> bool:
-    if sample.isprintable() and "\ufffd" not in sample:
-        return False
-    bad = sum(1 for ch in sample if (ch < " " and ch not in "\t\r\n") or ch == "\ufffd")
-    return bad * 10 > len(sample)
 
 
 def _diagnose(
@@ -573,8 +293,6 @@ def _diagnose(
 
     # A mail-log line: take its fields and diagnose the reply inside it.
     if _LOG_NEEDLES.any(t) and LOG_HINT_RE.search(t):
-        from bouncewise.logscan import parse_line
-
         parsed = parse_line(t)
         if parsed is not None:
             kind = "log"
@@ -583,7 +301,7 @@ def _diagnose(
             rhost = rhost or parsed.relay
             rip = parsed.rip
             recipient = parsed.recipient
-            evidence.append({"rule": f"log:{parsed.mta}", "matched": parsed.state or "", "source": "log"})
+            evidence.append({"rule": f"log:{parsed.mta}", "matched": parsed.state or "", "source": "log", "role": "fact"})
 
     status = _valid_status(status) if status else None
     replycode = _valid_reply(replycode) if replycode else None
@@ -597,15 +315,24 @@ def _diagnose(
     found_reply, found_status = find_codes(t)
     if status is None and found_status:
         status = found_status
-        evidence.append({"rule": "code:status", "matched": found_status, "source": "text"})
+        evidence.append({"rule": "code:status", "matched": found_status, "source": "text", "role": "fact"})
     if replycode is None and found_reply:
         if found_reply in (_REAL_REPLYCODES or _real_replycodes()) and not (
             status and status[0] != found_reply[0] and status[0] in "245"
         ):  # (usable_replycode, written out: found_reply has three digits)
             replycode = found_reply
-            evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text"})
+            evidence.append({"rule": "code:reply", "matched": found_reply, "source": "text", "role": "fact"})
         else:  # not a code servers send, or its class contradicts the status: not a reply code
-            evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text"})
+            evidence.append({"rule": "code:reply-ignored", "matched": found_reply, "source": "text", "role": "fact"})
+    code_reason: str | None = None
+    if replycode is not None and replycode[0] == "2" and (status is None or status[0] == "2"):
+        # a positive reply, unless a failure code follows it (a transcript: "250 Sender ok ... 550 ...")
+        code_reason = None if _FAILURE_CODE.search(t) else "delivered"
+    elif replycode is None and status is None:
+        other = _other_code(t)
+        if other is not None:
+            replycode, code_reason = other
+            evidence.append({"rule": "code:reply", "matched": replycode, "source": "text", "role": "fact"})
     low = t.lower()
     if cmd is None and _COMMAND_NEEDLES.any(low):  # (find_command's own first test)
         cmd = find_command(t, low)
@@ -621,7 +348,7 @@ def _diagnose(
         if not status and not replycode:
             why = "onhold" if stripped else "undefined"
             d = Diagnosis(text=kept, kind="unreadable", reason=why, rhost=rhost, rip=rip, command=cmd)
-            evidence.append({"rule": "unreadable", "matched": "empty" if not stripped else "binary", "source": "text"})
+            evidence.append({"rule": "unreadable", "matched": "empty" if not stripped else "binary", "source": "text", "role": "fact"})
             return _finish(d, evidence)
 
     tb = tables()
@@ -639,8 +366,24 @@ def _diagnose(
         if pv and pv not in providers:
             providers.append(pv)
     named = len(providers)  # (known from the host or the caller, not only from the text)
+    reported_by: str | None = None
     if ranks:
-        for pid in _markers(ranks):
+        marked = _markers(ranks)
+        if marked:
+            # Who said it: a reply quoted by another server ("The response from the remote server
+            # was: ...", "Remote Server returned '...'") names the reporter in the words before
+            # the quote; only the quote's own markers say which provider gave the reply.
+            quote = _quote_start(low)
+            if quote > 0:
+                qt = t[quote:]
+                q_ranks = tb.index.find_words(words_of(strip_codes(qt)), fold(qt) if folded is not None else None)
+                own = _markers(q_ranks) if q_ranks else ()
+                wrapper = [pid for pid in marked if pid not in own and pid not in providers]
+                marked = own
+                if wrapper:
+                    reported_by = wrapper[0]
+                    evidence.append({"rule": "relay:reported-by", "matched": tb.providers[reported_by].name, "source": "text", "role": "fact"})
+        for pid in marked:
             if pid not in providers:
                 providers.append(pid)
 
@@ -662,6 +405,7 @@ def _diagnose(
     missing = _missing_domain(t) if "does not exist" in low else None
     # (read by _decide only for a reason that a phrase found names: see _may_expire)
     gave_up = _queue_expiry().first(low) if _may_expire(ranks) else None
+    lookup = _directory_lookup().first(low) if ranks else None
     x_unix = "x-unix;" in low and t.lstrip().lower().startswith("x-unix;")
     has_words = not all(map(str.isdigit, words))  # (a word that is not a number)
     verdict = action.strip().lower() if action else ""
@@ -672,9 +416,13 @@ def _diagnose(
      hardbounce, retry, category, who_acts, explanation, advice) = _decide(
         ranks, tuple(providers), named, code_hit, status, replycode, cmd, context, verdict,
         missing, gave_up, x_unix, _provider_context_found(providers, low) if providers else (),
-        has_words, kind, vendor, permanent,
+        has_words, kind, vendor, permanent, code_reason,
+        verdict == "failed" and _timeout_words().any(low),
+        lookup,
     )  # fmt: skip
-    evidence.extend(map(dict.copy, more))  # (_decide's evidence dicts, each result with its own)
+    # (what the engine read above has the role "fact": the codes, the log line, a relay; then
+    # _decide's evidence dicts, each result with its own copies)
+    evidence.extend(map(dict.copy, more))
     if special_rank >= 0:
         retry_after = _retry_after(t, tb.index.phrases[special_rank].extra, low)
     elif "again" in low or "retry" in low or "come back" in low or "wait" in low:  # (_retry_after's test)
@@ -684,7 +432,18 @@ def _diagnose(
     return Diagnosis(
         kept, replycode, status, decided_by, cmd, recipient, rhost, rip, provider, reason, hardbounce, retry,
         retry_after, category, who_acts, explanation, list(advice), evidence, confidence, kind,
+        reason not in _NOT_FAILURES, tb.providers[reported_by].name if reported_by else None,
     )
+
+
+@lru_cache(maxsize=1)
+def _directory_lookup() -> Needles:
+    return Needles(_rules()["userunknown"]["directory_lookup"])
+
+
+@lru_cache(maxsize=1)
+def _timeout_words() -> Needles:
+    return Needles(_rules()["gave_up"]["contains"])
 
 
 @lru_cache(maxsize=1)
@@ -717,208 +476,18 @@ def _markers(ranks: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(phrases[r].target for r in ranks if phrases[r].kind == "marker")
 
 
-@lru_cache(maxsize=4096)  # replies repeat; only these facts of a text matter here (see _diagnose)
-def _decide(
-    ranks: tuple[int, ...],
-    providers: tuple[str, ...],
-    named: int,
-    code_hit: tuple[str, str, str] | None,
-    status: str | None,
-    replycode: str | None,
-    cmd: str | None,
-    context: str | None,
-    verdict: str,
-    missing: str | None,
-    gave_up: str | None,
-    x_unix: bool,
-    context_found: tuple[str, ...],
-    has_words: bool,
-    kind: str,
-    vendor: str | None,
-    permanent: bool,
-) -> tuple[Any, ...]:
-    """The decision of docs/diagnose.md from the facts of one text, and what follows from it:
-    (reason, decided_by, confidence, provider name, rank of the "special" phrase that decided
-    or -1, evidence as a tuple of {rule, matched, source} dicts that the caller copies, then
-    _outcome's hardbounce, retry, category, who_acts, explanation, advice). A function of its arguments only: the caller
-    ``providers[:named]`` are the providers known from the host or the caller (rules marked
-    from_host need one of them). The caller
-    reads the text (ranks of the phrases found, a provider's code, "<domain> does not exist",
-    queue-expiry words, "X-Unix;", the provider-context strings, whether there are words)."""
-    tb = tables()
-    phrases = tb.index.phrases
-    hits = [phrases[r] for r in ranks]
-    evidence: list[dict[str, Any]] = []
-    provider = providers[0] if providers else None
-
-    reason: str | None = None
-    decided_by = "none"
-    confidence = 0.0
-    special: Phrase | None = None
-
-    # 1. provider codes and texts
-    if code_hit is not None:
-        pid, reason, matched = code_hit
-        decided_by, confidence, provider = "vendor", 0.95, pid
-        evidence.append({"rule": f"provider-code:{pid}", "matched": matched, "source": "text"})
-    if reason is None:
-        best: Phrase | None = None
-        for h in hits:
-            if h.kind != "provider" or h.provider not in providers:
-                continue
-            if h.host_only and h.provider not in providers[:named]:
-                continue  # a reading that holds only for replies from the provider's own servers
-            if h.status and not (status or "").startswith(h.status):
-                continue
-            if best is None or tb.order.get(h.target, 99) < tb.order.get(best.target, 99):
-                best = h
-        if best is not None:
-            reason, decided_by, confidence, provider = best.target, "vendor", 0.95, best.provider
-            evidence.append(_evidence(best))
-
-    # 2. a status that names the problem beyond doubt (mailbox full, sender refused)
-    if reason is None and status and status[2:] in STRONG_STATUS:
-        reason, decided_by, confidence = STRONG_STATUS[status[2:]], "status", 0.85
-        evidence.append({"rule": f"status:X.{status[2:]}", "matched": status, "source": "status"})
-
-    # 3. phrases of the text
-    if reason is None:
-        excluded = {h.target for h in hits if h.kind == "not"}
-        strong = [h for h in hits if h.kind in ("phrase", "special") and h.target not in excluded]
-        weak = [h for h in hits if h.kind == "weak" and h.target not in excluded]
-        if cmd in PRE_DATA:  # content is only seen after DATA
-            strong = [h for h in strong if h.target not in ("spamdetected", "virusdetected")] or strong
-        status_says = _status_reason(status) if status and status[2:] not in ("0.0",) else None
-        for group, conf in ((strong, 0.9), (weak, 0.6)):
-            if not group or (conf < 0.9 and status_says):
-                continue
-            group.sort(key=lambda h: (tb.order.get(h.target, 99), h.kind != "special", -len(h.raw)))
-            best = group[0]
-            reason, decided_by, confidence = best.target, "text", conf
-            if best.kind == "special":
-                special = best
-            evidence.append(_evidence(best))
-            others = sorted({h.target for h in group if h.target != reason}, key=lambda r: tb.order.get(r, 99))
-            if others:
-                evidence.append({"rule": "also-matched", "matched": ",".join(others[:5]), "source": "text"})
-                confidence -= 0.05
-            break
-        if reason in (None, "userunknown") and confidence < 0.9:
-            domain = missing
-            if domain:  # "<domain> does not exist": the domain, not a mailbox, is missing
-                reason, decided_by, confidence = "hostunknown", "text", 0.7
-                evidence.append({"rule": "text:domain-does-not-exist", "matched": domain, "source": "text"})
-        if reason == "userunknown":
-            reason = _userunknown_context(status, cmd, context, strong, evidence)
-        if reason in _rules()["queue_expiry"]["overrides"] and decided_by == "text":
-            if gave_up:
-                reason = "expired"
-                evidence.append({"rule": "text:queue-expired", "matched": gave_up, "source": "text"})
-    if reason is not None and decided_by == "text" and providers:
-        ruled = _provider_context(reason, providers, status, cmd, context_found, evidence)
-        if ruled != reason:
-            reason, decided_by, confidence = ruled, "vendor", 0.9
-
-    if reason is None and x_unix:
-        reason, decided_by, confidence = "mailererror", "text", 0.6
-        evidence.append({"rule": "diagnostic-type:x-unix", "matched": "X-Unix", "source": "text"})
-
-    # 4. the status code, 5. the reply code
-    if reason is None and status:
-        sr = _status_reason(status)
-        if sr:
-            reason, decided_by = sr, "status"
-            confidence = 0.7 if status[2:] not in ("0.0", "7.1") else 0.5
-            evidence.append({"rule": f"status:{status}", "matched": status, "source": "status"})
-    if reason is None and replycode and replycode in tb.reply_map:
-        reason, decided_by, confidence = tb.reply_map[replycode], "replycode", 0.5
-        evidence.append({"rule": f"replycode:{replycode}", "matched": replycode, "source": "replycode"})
-    # context: the SMTP stage
-    cls = (status or replycode or "")[:1]
-    vague = reason is None or (decided_by == "status" and reason in ("securityerror", "systemerror"))
-    if cmd == "MAIL" and cls == "5" and vague:
-        reason, decided_by, confidence = "rejected", decided_by if reason else "none", 0.5
-        evidence.append({"rule": "context:refused-at-MAIL", "matched": "MAIL", "source": "context"})
-    stage = _rules()["stage"]
-    if cmd in stage["connection_commands"] and cls in ("4", "5") and (
-        vague or (decided_by == "text" and confidence < 0.9) or reason in stage["blocked_at_connection"]
-    ):
-        reason, decided_by, confidence = "blocked", decided_by if reason else "none", 0.5
-        evidence.append({"rule": f"context:refused-at-{cmd}", "matched": cmd, "source": "context"})
-    if cmd in stage["sender_commands"] and cls == "5" and reason in stage["sender_address_reasons"]:
-        # an address refused in reply to MAIL FROM is the sender's, not the recipient's
-        reason, confidence = "rejected", min(confidence or 0.6, 0.7)
-        evidence.append({"rule": "context:address-refused-at-MAIL", "matched": cmd, "source": "context"})
-    if verdict == "delayed" and (
-        reason is None or (decided_by in ("status", "none") and reason in _rules()["delayed"]["vague_reasons"])
-    ):
-        # a delay notice that says no more than a generic code: the message is waiting out its retries
-        reason, decided_by, confidence = "expired", decided_by, 0.5
-        evidence.append({"rule": "context:delay-notice", "matched": "delayed", "source": "context"})
-
-    if reason is None:
-        # Nothing decided: "onhold" when there is text but no code with a meaning, else "undefined".
-        meaningful = bool(status and status[2:] != "0.0")
-        reason = "onhold" if (has_words and not meaningful) else "undefined"
-        confidence = 0.2 if reason == "undefined" else 0.1
-
-    special_rank = -1 if special is None else next(r for r in ranks if phrases[r] is special)
-    action = verdict if verdict in ("failed", "delayed") else None
-    reason, *outcome = _outcome(reason, status, replycode, kind, action, permanent, special_rank, vendor)
-    return (
-        reason,
-        decided_by,
-        round(max(0.05, min(confidence, 1.0)), 2),
-        tb.providers[provider].name if provider else None,
-        special_rank,
-        tuple(evidence),  # (dicts of strings: the caller gives each result copies)
-        *outcome,
-    )
 
 
-_DOES_NOT_EXIST = re.compile(r"\bdoes not exist\b", re.I)
-_DOMAIN_TOKEN = re.compile(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}")
 
 
-def _missing_domain(text: str) -> str | None:
-    """The domain in "<domain> does not exist" (a host name right before the words, no "@")."""
-    low = text[:MAX_MATCH]
-    if "does not exist" not in low.lower():
-        return None
-    for n, m in enumerate(_DOES_NOT_EXIST.finditer(low)):
-        if n > 4:
-            break
-        before = low[max(0, m.start() - 260) : m.start()].rstrip()
-        token = before.rsplit(None, 1)[-1] if before else ""
-        token = token.strip("<>[]()\"':,;").rstrip(".")
-        if "@" not in token and _DOMAIN_TOKEN.fullmatch(token):
-            return token.lower()
-    return None
 
 
-_PERMANENT = ("permanent error", "permanent failure", "permanent fatal error", "failed permanently", "permanently rejected")
 
 
-def _says_permanent(text: str) -> bool:
-    """The text itself calls the failure permanent (used only when no code gives the class)."""
-    low = text[:2048].lower()
-    return "permanent" in low and any(p in low for p in _PERMANENT)
 
 
-def _retry_after(text: str, special: dict[str, Any] | None, low_text: str | None = None) -> int | None:
-    """Seconds to wait that the reply names (``low_text``: text.lower())."""
-    head = text[:2048]
-    low = low_text[:2048] if low_text is not None and text.isascii() else head.lower()
-    m = None
-    if "again" in low or "retry" in low or "come back" in low or "wait" in low:
-        m = _RETRY_LOW.search(low) if _RETRY_LOW is not None and head.isascii() else RETRY_RE.search(head)
-    if m:
-        n = int(m.group(1))
-        unit = m.group(2).lower()[:1]
-        return n * (3600 if unit == "h" else 60 if unit == "m" else 1)
-    if special and special.get("retry_after"):
-        return int(special["retry_after"])
-    return None
+
+
 
 
 def _finish(d: Diagnosis, evidence: list[dict[str, Any]]) -> Diagnosis:
@@ -933,65 +502,3 @@ def _finish(d: Diagnosis, evidence: list[dict[str, Any]]) -> Diagnosis:
     d.advice = list(advice)
     return d
 
-
-def _outcome(
-    reason: str,
-    status: str | None,
-    replycode: str | None,
-    kind: str,
-    verdict: str | None,
-    permanent: bool,
-    special_rank: int,
-    vendor: str | None,
-) -> tuple[str, bool, str, str | None, str | None, str, tuple[str, ...]]:
-    """(reason, hardbounce, retry, category, who_acts, explanation, advice) for a decided reason
-    (``verdict``: "failed", "delayed" or None; ``permanent``: the text calls the failure
-    permanent, read only without codes and verdict)."""
-    special = tables().index.phrases[special_rank].extra if special_rank >= 0 else None
-    try:
-        r = _reasons.get(reason)
-    except KeyError:
-        reason = "undefined"
-        r = _reasons.get("undefined")
-    cls = (status or replycode or "")[:1]
-    if permanent:
-        verdict = "failed"
-    hardbounce = _reasons.is_hardbounce(reason, status, replycode, action=verdict)
-    if cls == "4":
-        hardbounce = False
-    retry = r.retry
-    if cls == "4" and retry == "no" and reason not in ("delivered", "vacation", "feedback"):
-        retry = "later"
-    if reason in ("undefined", "onhold") and cls == "5":
-        retry = "after-fix"
-    if special and special.get("retry"):
-        retry = special["retry"]
-    who_acts = r.who_acts
-    code = status or replycode
-    entry = _knowledge(code, vendor) if code else None
-    parts = [r.summary]
-    if special and special.get("explanation"):
-        parts = [special["explanation"]]
-    elif entry is not None:
-        summary = getattr(entry, "summary", None)
-        if summary and getattr(entry, "reason", None) == reason:
-            parts = [summary]  # the code says the same as the reason, more precisely
-        elif summary:
-            parts.append(f"The code {code} on its own means: {summary}")
-    if kind == "unreadable":
-        parts = ["The input could not be read as a reply: it is empty or not text."]
-    advice: list[str] = []
-    if special and special.get("advice"):
-        advice = list(special["advice"])
-    elif entry is not None and reason in ("undefined", "onhold"):
-        advice = _entry_list(getattr(entry, "troubleshooting", None))
-    if not advice:
-        try:
-            advice = list(tables().advice.get(reason, []))
-        except Exception:  # data files missing or broken: the record still goes out
-            advice = []
-    if entry is not None and reason in ("undefined", "onhold"):
-        who = getattr(entry, "who_acts", None)
-        if who:
-            who_acts = str(who)
-    return reason, hardbounce, retry, r.category, who_acts, " ".join(parts), tuple(advice)

@@ -81,6 +81,33 @@ def find_status(text: str) -> str | None:
     return first
 
 
+# A reply quoted inside another: "554 4.4.7 Message expired ... <421 4.4.2 Connection timed
+# out>", "5.1.0 - Unknown address error 550-'5.7.1 ... Access denied'" (a code with its status),
+# or Sendmail's "554 <addr>... 550 Host unknown" (a code after the address's "... ").
+_INNER_PAIR_RE = re.compile(r"(?<![\w.])([45][0-5][0-9])[ -]['\"]?([45]\.[0-9]{1,3}\.[0-9]{1,3})\b")
+_INNER_AFTER_ADDR_RE = re.compile(r">?\.\.\.[ \t]{1,3}([45][0-5][0-9])[ \t]")
+_LEADING_CODE_RE = re.compile(r"[ \t]{0,4}(?:[245][0-5][0-9](?:[ -][245]\.[0-9]{1,3}\.[0-9]{1,3})?|[245]\.[0-9]{1,3}\.[0-9]{1,3})\b")
+
+
+def quoted_reply(text: str) -> tuple[str, str | None] | None:
+    """(reply code, status or None) of a server reply that a reporting MTA quotes inside its own
+    coded verdict: the text starts with the MTA's code and holds another reply later on. The
+    inner one is what the remote server said. None when the text quotes no other reply."""
+    head = _LEADING_CODE_RE.match(text)
+    if head is None:
+        return None
+    lead = head.group(0).strip()
+    window = text[head.end() : head.end() + MAX_DIAG]
+    m = _INNER_PAIR_RE.search(window)
+    if m is not None:
+        inner = f"{m.group(1)} {m.group(2)}"
+        return None if inner == lead else (m.group(1), m.group(2))
+    m = _INNER_AFTER_ADDR_RE.search(window)
+    if m is not None and not lead.startswith(m.group(1) + " ") and lead != m.group(1):
+        return m.group(1), None
+    return None
+
+
 # Reply codes servers actually use (RFC 5321, 3463-era extensions and common practice);
 # a three-digit number outside this set is more likely a count or a local code.
 # (Wider than formats/data/replycodes.toml behind _provider.reply_codes(): not interchangeable.)

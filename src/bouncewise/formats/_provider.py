@@ -115,6 +115,21 @@ def table(name: str) -> dict:
     return _providers().get(name, {})
 
 
+@cache
+def _anywhere() -> tuple[tuple[str, str], ...]:
+    words = _providers().get("words", {})
+    return tuple(pair for fam in _providers().get("anywhere", {}).get("families", ()) for pair in words.get(fam, {}).items())
+
+
+def stated_anywhere(text: str) -> str | None:
+    """The reason a system's own fixed sentence in ``text`` states, for the families whose
+    sentences are distinctive wherever they appear (providers.toml [anywhere])."""
+    for phrase, reason in _anywhere():
+        if phrase in text:
+            return reason
+    return None
+
+
 def stated_reason(family: str, text: str) -> str | None:
     """The reason the provider's own wording in ``text`` states, if any."""
     for phrase, reason in own_words(family):

@@ -81,11 +81,18 @@ def decode_words(raw: str) -> str:
         if charset is None:
             out.append(chunk.decode("raw-unicode-escape", "replace"))
             continue
-        try:
-            out.append(chunk.decode(charset, "replace"))
-        except LookupError:
-            out.append(chunk.decode("utf-8", "replace"))
+        out.append(decode_text(chunk, charset))
     return "".join(out)
+
+
+def decode_text(data: bytes, charset: str | None) -> str:
+    """``data`` read in ``charset``, never failing: an unknown charset, one that is no text
+    encoding ("base64", "rot13") or one that cannot replace what it cannot read ("idna",
+    "punycode" raise instead) falls back to UTF-8 with replacement characters."""
+    try:
+        return data.decode(charset or "utf-8", "replace")
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return data.decode("utf-8", "replace")
 
 
 def undo_8bit(value: str) -> str:
@@ -129,11 +136,15 @@ def _part_text(part: Message) -> str:
         raw = part.get_payload()
         return raw[:MAX_PART_CHARS] if isinstance(raw, str) else ""
     payload = payload[:MAX_PART_CHARS]
-    charset = part.get_content_charset() or "utf-8"
+    return decode_text(payload, _charset(part))
+
+
+def _charset(part: Message) -> str:
+    """The part's charset parameter; a broken one (RFC 2231 garbage) counts as none."""
     try:
-        return payload.decode(charset, errors="replace")
-    except LookupError:  # unknown charset
-        return payload.decode("utf-8", errors="replace")
+        return part.get_content_charset() or "utf-8"
+    except Exception:
+        return "utf-8"
 
 
 def first_address(text: str) -> str | None:
@@ -281,11 +292,7 @@ def encoded_report_text(part: Message) -> str | None:
         data = binascii.a2b_base64(raw) if cte == "base64" else quopri.decodestring(raw)
     except (binascii.Error, ValueError):
         return None
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return data.decode(charset, errors="replace").replace("\r\n", "\n")
-    except LookupError:
-        return data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    return decode_text(data, _charset(part)).replace("\r\n", "\n")
 
 
 def report_part_text(part: Message) -> str:

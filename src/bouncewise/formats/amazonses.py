@@ -53,23 +53,7 @@ def apply_inner_reply(block: Block) -> Block:
 def _from_notification(msg: Message) -> list[Block] | None:
     from bouncewise import events
 
-    text = p.first_text(msg)
-    start = text.find("{")
-    if start < 0:
-        return None
-    # SNS e-mail wraps long lines with "!" + newline + space; undo that before JSON.
-    body = text[start:].replace("!\n ", "")
-    end = body.rfind("}")
-    if end < 0:
-        return None
-    try:
-        import json
-
-        obj = json.loads(body[: end + 1])
-    except ValueError:
-        return None
-    blocks = events.parse_event(obj)
-    return blocks or None
+    return events.blocks_from_text(p.first_text(msg)) or None
 
 
 def decode(msg: Message) -> list[Block] | None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from bouncewise.formats._mta import quoted_reply, same_address
+from bouncewise.formats._provider import stated_anywhere
 from bouncewise.formats._util import (
     STATUS_RE,
     choose_status,
@@ -48,6 +50,13 @@ _ACTIONS = {
 }
 _SUCCESS = ("delivered", "relayed", "expanded")
 MAX_DIAG = 4000  # characters of diagnostic text kept
+
+
+def engine(msg: Message) -> str | None:
+    """The name of the software that wrote the report, when its headers tell (else NAME)."""
+    from bouncewise.reader.engines import engine_of
+
+    return engine_of(msg)
 
 
 def detect(msg: Message) -> bool:
@@ -96,6 +105,21 @@ def report_texts(msg: Message) -> tuple[list[str], list[str]]:
     return fields, human
 
 
+def _split_recipients(groups: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    """Field groups with one recipient each: a group in which a Final-Recipient field comes
+    again (the report left out the empty lines between recipients) is split before it."""
+    out: list[list[tuple[str, str]]] = []
+    for group in groups:
+        current: list[tuple[str, str]] = []
+        for name, value in group:
+            if name == "final-recipient" and any(n == "final-recipient" for n, _ in current):
+                out.append(current)
+                current = []
+            current.append((name, value))
+        out.append(current)
+    return out
+
+
 def _status(value: str) -> str | None:
     m = STATUS_RE.search(value)
     return m.group(0) if m else None
@@ -106,7 +130,7 @@ def blocks_from_fields(texts: list[str]) -> tuple[list[Block], dict[str, str]]:
     per_message: dict[str, str] = {}
     blocks: list[Block] = []
     for text in texts:
-        for group in parse_fields(text):
+        for group in _split_recipients(parse_fields(text)):
             names = {n for n, _ in group}
             if not names.intersection(_RECIPIENT_FIELDS):
                 for n, v in group:
@@ -122,7 +146,7 @@ def blocks_from_fields(texts: list[str]) -> tuple[list[Block], dict[str, str]]:
             # an address with a domain: a Final-Recipient of another type ("LOCAL;hugo") gives
             # way to the rfc822 address of Original-Recipient
             named = [a for a in (clean_address(f[n]) for n in _RECIPIENT_ORDER if f.get(n)) if a]
-            recipient = next((a for a in named if "@" in a), named[0] if named else None)
+            recipient = next((a for a in named if proper_address(a)), named[0] if named else None)
             if not recipient:
                 continue
             orig = f.get("original-recipient")
@@ -152,6 +176,15 @@ def blocks_from_fields(texts: list[str]) -> tuple[list[Block], dict[str, str]]:
     for b in blocks:
         b.lhost = lhost
     return blocks, per_message
+
+
+def proper_address(value: str | None) -> bool:
+    """An address with a local part and a domain of at least two labels, not a source route
+    ("@mx.example.org", "@relay:user@host")."""
+    if not value:
+        return False
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain and ":" not in value)
 
 
 def _human_diagnosis(human: list[str], block: Block) -> str:
@@ -184,9 +217,20 @@ def decode(msg: Message) -> list[Block] | None:
     blocks, _ = blocks_from_fields(fields)
     if not blocks:
         return None
-    for b in blocks:
+    partners = _text_partners(msg, blocks)
+    for b, partner in zip(blocks, partners, strict=True):
+        if partner is not None:
+            # what the notice's human-readable text adds (read by the generic reader): the
+            # address when the field holds none, the SMTP command, the remote host, and the
+            # recipient's own lines when the report gives no Diagnostic-Code
+            if not proper_address(b.recipient) and proper_address(partner.recipient):
+                b.recipient = partner.recipient  # a source route or a bare "@host" in the field
+            b.command = b.command or partner.command
+            b.rhost = b.rhost or partner.rhost
+            if b.diagnosis.isdigit() and partner.diagnosis:
+                b.diagnosis = ""  # a bare exit status ("X-Unix; 75"): the text says what failed
         if not b.diagnosis:
-            b.diagnosis = _human_diagnosis(human, b)
+            b.diagnosis = (partner.diagnosis if partner is not None else "") or _human_diagnosis(human, b)
             if b.diagnosis:
                 if not b.status or b.status.endswith(".0.0"):
                     # a generic Status field: the notice's words may say more, and the code
@@ -195,4 +239,31 @@ def decode(msg: Message) -> list[Block] | None:
                     b.status = choose_status(b.status, quoted.group(1) if quoted else b.diagnosis)
                 b.replycode = b.replycode or find_replycode(b.diagnosis, b.status)
                 b.command = b.command or smtp_command(b.diagnosis)
+        inner = quoted_reply(b.diagnosis) if b.diagnosis else None
+        if inner is not None:  # the remote server's reply quoted inside the MTA's own verdict
+            b.replycode = inner[0]
+            b.status = inner[1] or b.status
+        if not b.reason and b.diagnosis:  # a system's own sentence that states the reason
+            b.reason = stated_anywhere(b.diagnosis)
+    if len(blocks) == 1 and not blocks[0].reason and human:
+        # ... or in the notice's own text, when it is about this one recipient
+        blocks[0].reason = stated_anywhere("\n".join(human)[:20_000])
     return blocks
+
+
+def _text_partners(msg: Message, blocks: list[Block]) -> list[Block | None]:
+    """For each recipient of the report, the block the generic reader finds for it in the
+    notice's text (paired by address, or the only one with the only one), when the report's
+    fields leave something out."""
+    if all(b.command and b.rhost and b.diagnosis and not b.diagnosis.isdigit() and proper_address(b.recipient) for b in blocks):
+        return [None] * len(blocks)
+    from bouncewise.reader import text_blocks
+
+    text = text_blocks(msg)
+    out: list[Block | None] = []
+    for b in blocks:
+        partner = next((t for t in text if same_address(t.recipient, b.recipient)), None)
+        if partner is None and len(blocks) == 1 and len(text) == 1:
+            partner = text[0]
+        out.append(partner)
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from email.message import Message
 from email.utils import parseaddr
+from functools import cache
 
 from bouncewise._data import load_toml
 from bouncewise.formats._util import first_address, header
@@ -19,6 +20,7 @@ from bouncewise.record import Block
 NAME = "RFC3834"
 
 
+@cache
 def _phrases() -> dict[str, list[str]]:
     return load_toml("formats/data/autoreply.toml")["autoreply"]
 
@@ -31,7 +33,7 @@ def detect(msg: Message) -> bool:
     if any(s in sender for s in p["not_from"]):
         return False
     subject = header(msg, "Subject").lower()[:500]
-    if any(w in subject for w in p["bounce_subject"]):
+    if any(w in subject for w in p["bounce_subject"]) or any(w in subject for w in p["challenge_subject"]):
         return False
     auto = header(msg, "Auto-Submitted").lower()
     if auto.startswith("auto-replied"):
@@ -46,6 +48,11 @@ def detect(msg: Message) -> bool:
 
 
 def decode(msg: Message) -> list[Block] | None:
+    from bouncewise.reader.text import notice_text
+
+    low = notice_text(msg)[:5000].lower()
+    if any(w in low for w in _phrases()["challenge_body"]):
+        return None  # a challenge-response request, not an auto-reply
     _, addr = parseaddr(header(msg, "From"))
     recipient = addr if "@" in addr else first_address(header(msg, "Return-Path") or header(msg, "Reply-To"))
     if not recipient:

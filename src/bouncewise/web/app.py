@@ -76,6 +76,7 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
             {"name": "knowledge", "description": "The SMTP code knowledge base."},
             {"name": "diagnosis", "description": "Diagnose replies, log lines and bounce messages."},
             {"name": "service", "description": "Health and version."},
+            {"name": "store", "description": "ESP webhooks into the store; suppressions and address histories."},
         ],
     )
     app.state.settings = settings
@@ -224,7 +225,7 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
             raise Problem(400, "Empty request", "Send a reply or log line to diagnose.")
         if ctype == "application/json" or (ctype != "text/plain" and engine.looks_like_json(body)):
             try:
-                payload = json.loads(body)
+                payload = engine.load_json(body)
             except ValueError as exc:
                 raise Problem(400, "Invalid JSON", f"The body is not valid JSON: {exc}") from None
             single, texts, hints = _diagnose_request(payload, settings)
@@ -342,7 +343,19 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
 
     @app.get("/api", include_in_schema=False, response_class=HTMLResponse)
     async def api_page(request: Request) -> Response:
-        return page(request, "api.html", schema=app.openapi())
+        # the examples use the address this server was reached at (its real port), not a default
+        return page(request, "api.html", schema=app.openapi(), base=str(request.base_url).rstrip("/"))
+
+    # /report: the report of `bouncewise report`, from uploads or the store
+    from bouncewise.web.report_routes import router as report_router
+
+    app.include_router(report_router)
+
+    # ------------------------------------------------------------------ store (bouncewise[store])
+
+    from bouncewise.web.store_routes import add_store_routes
+
+    add_store_routes(app, run=run, page=page, problem=Problem)
 
     static = StaticFiles(directory=str(HERE / "static"))
     app.mount("/static", static, name="static")

@@ -195,6 +195,12 @@ def parse_events(data: bytes, provider: str | None = None) -> list[dict[str, Any
     return [_as_dict(r) for r in records]
 
 
+def load_json(data: bytes) -> Any:
+    """JSON from a request body: ValueError when it is not JSON, InputError when it is nested
+    too deeply or holds a lone surrogate (see bouncewise.events.load_json)."""
+    return _function("bouncewise.events", "load_json")(data)
+
+
 def looks_like_json(data: bytes) -> bool:
     head = data[:64].lstrip()
     return head[:1] in (b"{", b"[")
@@ -264,6 +270,9 @@ def split_replies(text: str, limit: int = MAX_PASTE_ITEMS) -> list[str]:
     return [" ".join(parts) for parts in items]
 
 
+_NOTICE_KINDS = ("bounce", "delayed", "delivered", "vacation")
+
+
 def analyse_paste(text: str, *, vendor: str | None = None, max_text: int = 20_000) -> dict[str, Any]:
     """What the "paste your error" box does: a whole message is parsed (one result per
     recipient), JSON is read as ESP events, anything else is split into replies/log lines
@@ -282,6 +291,10 @@ def analyse_paste(text: str, *, vendor: str | None = None, max_text: int = 20_00
             return {"mode": "events", "results": [_record_result(r) for r in records]}
     if looks_like_message(stripped):
         records = parse_message(data)
+        return {"mode": "message", "results": [_record_result(r) for r in records]}
+    # a notice's body pasted without its headers: read whole when the reader takes it for one
+    records = parse_message(data)
+    if any(r.get("kind") in _NOTICE_KINDS for r in records):
         return {"mode": "message", "results": [_record_result(r) for r in records]}
     results = []
     for item in split_replies(stripped):
