@@ -21,10 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _key(d: dict) -> str:
-    # evidence values are strings in the columns (a weight 0.9 is "0.9"): compare in that form
-    evidence = [{k: v if v is None or isinstance(v, str) else json.dumps(v) for k, v in dict(e).items()}
-                for e in d.get("evidence") or ()]
-    return json.dumps({**d, "evidence": evidence}, sort_keys=True, ensure_ascii=False)
+    return json.dumps(d, sort_keys=True, ensure_ascii=False)
 
 
 def _read_back(spark, out: Path, fmt: str = "parquet") -> list[dict]:

@@ -11,12 +11,15 @@ Python type             Arrow type                       Spark type
 ``float``               ``float64``                      ``double``
 ``bool``                ``bool``                         ``boolean``
 ``list[str]``           ``list<string>``                 ``array<string>``
-``list[dict[str, X]]``  ``list<map<string, string>>``    ``array<map<string,string>>``
+``list[dict]``, ``dict`` ``string`` (JSON text)          ``string`` (JSON text)
 ======================  ===============================  =================================
 
-A ``list[dict]`` (the evidence of a diagnosis: ``{"rule", "matched", "source"}``, whose values
-are strings) is an array of string maps; a value that is not a string is written as its JSON
-text. Nullability follows the type hint (``X | None``); lists are never null.
+A ``list[dict]`` (the evidence of a diagnosis: items with ``rule``, ``matched``, ``source``,
+``role``, ``weight``, ...) is one string column holding its JSON text, exactly as
+``parse --format ndjson`` writes it (compact, UTF-8): its items' keys and value types change
+as the engine grows, and a JSON text keeps them all (a weight stays a number). Read it with
+``from_json`` or ``get_json_object`` in Spark, ``json.loads`` in Python. Nullability follows
+the type hint (``X | None``); lists are never null (``[]``).
 
 This module imports pyarrow, never pyspark: it runs on the executors as well.
 """
@@ -39,7 +42,6 @@ _SCALARS: dict[Any, tuple[pa.DataType, str]] = {
     float: (pa.float64(), "double"),
     bool: (pa.bool_(), "boolean"),
 }
-_STRING_MAP = pa.map_(pa.string(), pa.string())
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -48,7 +50,7 @@ class Column:
     arrow: pa.DataType
     ddl: str  # Spark SQL type
     nullable: bool
-    shape: str  # "scalar" | "list" | "maplist"
+    shape: str  # "scalar" | "list" | "json"
 
 
 def _column(name: str, hint: Any) -> Column:
@@ -70,7 +72,9 @@ def _column(name: str, hint: Any) -> Column:
             arrow, ddl = _SCALARS[item]
             return Column(name, pa.list_(arrow), f"array<{ddl}>", False, "list")
         if typing.get_origin(item) is dict or item is dict:
-            return Column(name, pa.list_(_STRING_MAP), "array<map<string,string>>", False, "maplist")
+            return Column(name, pa.string(), "string", False, "json")
+    if origin is dict or hint is dict:
+        return Column(name, pa.string(), "string", nullable, "json")
     raise TypeError(f"field {name}: no column type for {hint!r}")
 
 
@@ -92,9 +96,10 @@ def ddl(cls: type) -> str:
     return ", ".join(f"`{c.name}` {c.ddl}{'' if c.nullable else ' not null'}" for c in columns(cls))
 
 
-def _text(value: Any) -> str | None:
-    if value is None or type(value) is str:
-        return value
+def _json(value: Any) -> str | None:
+    """JSON text as the ndjson writer gives it (compact, non-ASCII kept)."""
+    if value is None:
+        return None
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
@@ -103,8 +108,8 @@ def batch(cls: type, rows: list[dict[str, Any]]) -> pa.RecordBatch:
     arrays = []
     for c in columns(cls):
         values = [row.get(c.name) for row in rows]
-        if c.shape == "maplist":
-            values = [[[(str(k), _text(v)) for k, v in item.items()] for item in (v or ())] for v in values]
+        if c.shape == "json":
+            values = [_json(v if v is not None or c.nullable else []) for v in values]
         elif c.shape == "list":
             values = [list(v) if v else [] for v in values]
         arrays.append(pa.array(values, type=c.arrow))
@@ -113,12 +118,12 @@ def batch(cls: type, rows: list[dict[str, Any]]) -> pa.RecordBatch:
 
 def plain(row: dict[str, Any], cls: type) -> dict[str, Any]:
     """A row read back from Spark (Row.asDict(recursive=True) or pyarrow's to_pylist), as
-    ``cls.to_dict()`` would give it: maps as dicts, fields in order, other columns dropped."""
+    ``cls.to_dict()`` would give it: JSON text decoded, fields in order, other columns dropped."""
     out: dict[str, Any] = {}
     for c in columns(cls):
         value = row.get(c.name)
-        if c.shape == "maplist":
-            value = [dict(item) if isinstance(item, dict) else dict(list(item)) for item in (value or ())]
+        if c.shape == "json":
+            value = json.loads(value) if isinstance(value, str) else value
         elif c.shape == "list":
             value = list(value or ())
         out[c.name] = value
