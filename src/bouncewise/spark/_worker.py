@@ -76,11 +76,11 @@ def message_records(data: bytes | None, path: str | None, limits: Any) -> list[d
 
 
 def parse_batches(batches: Iterator[pa.RecordBatch], col: str, path_col: str | None, limits: Any) -> Iterator[pa.RecordBatch]:
-    from bouncewise.pipeline import _alarm_scope
+    from bouncewise.deadline import alarm_scope
     from bouncewise.record import Record
 
     ensure_warm()
-    with _alarm_scope():  # one SIGALRM handler for the per-message time limit of the whole task
+    with alarm_scope():  # one SIGALRM handler for the per-message time limit of the whole task
         for batch in batches:
             rows: list[dict[str, Any]] = []
             for data, path in zip(_column(batch, col), _column(batch, path_col), strict=True):
