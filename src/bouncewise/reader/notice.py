@@ -4,6 +4,7 @@ delivery-status fields when it has them). The reason is left to the classifier."
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 from email.utils import getaddresses
 
@@ -42,6 +43,8 @@ from bouncewise.reader.vocab import (
     vocab,
 )
 from bouncewise.record import Block
+
+_SPACES_RE = re.compile(r"[ \t]{2,}")
 
 
 def is_delay(subject: str, text: str, status: str | None, v: Vocab) -> bool:
@@ -111,7 +114,7 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
         if found:
             hits, body = found, region
             break
-    body_low = "\n".join(body).lower()
+    body_low = _words("\n".join(body))
     failure_sig = any(p in body_low for p in v.failure)
     reply_sig = any(has_reply(ln) for ln in body[:400])
     cut = len(regions) > 1
@@ -137,7 +140,9 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
         one = single_original_to(original, system)
         if one is None or not (sender_sig or subject_sig) or not says_failure:
             return None
-        diag = reply_in(body, v) or own_words(failure_lines(body, v), v)
+        # the reply it quotes, else its own account (the lines that say it failed, and those
+        # around them that say why: a list's "the moderator gave the following reason: ...")
+        diag = reply_in(body, v) or own_words(body[:40], v)
         blocks = [Block(recipient=one, diagnosis=(diag + " " + FROM_ORIGINAL_NOTE).strip())]
 
     preamble = body[: hits[0].line] if hits else body
@@ -199,7 +204,13 @@ def _claims(
 
 def prose_says_failure(body: list[str], v: Vocab) -> bool:
     """The notice's own sentences (a line that quotes no reply) say delivery failed."""
-    return any(not has_reply(ln) and any(p in ln.lower() for p in v.failure) for ln in body[:400])
+    return any(not has_reply(ln) and any(p in _words(ln) for p in v.failure) for ln in body[:400])
+
+
+def _words(text: str) -> str:
+    """Lower-cased text with runs of spaces made one (justified text: "not  authorized  to")."""
+    low = text.lower()
+    return _SPACES_RE.sub(" ", low) if "  " in low or "\t" in low else low
 
 
 def text_blocks(msg: Message) -> list[Block]:
