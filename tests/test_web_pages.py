@@ -215,3 +215,14 @@ def test_paste_of_a_notice_body_without_headers_is_read_as_a_notice(client: Test
 
 def html_count(html: str) -> int:
     return html.count('<article class="result')
+
+
+@needs_diagnosis
+def test_evidence_on_the_page_is_in_words_not_rule_ids(client: TestClient) -> None:
+    r = client.post("/diagnose", data={"text": "550 5.1.1 <jo@example.org>: User unknown"}, headers=HTML)
+    assert r.status_code == 200
+    evidence = r.text[r.text.index('<details class="evidence">'):]
+    evidence = evidence[: evidence.index("</details>")]
+    assert "point to userunknown" in evidence  # what was seen, in words
+    assert "@phrases.toml" not in evidence.replace('title="', "\x00").split("\x00", 1)[0]  # no rule id shown
+    assert ">phrase:" not in evidence

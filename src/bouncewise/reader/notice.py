@@ -4,6 +4,7 @@ delivery-status fields when it has them). The reason is left to the classifier."
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 from email.utils import getaddresses
 
@@ -42,6 +43,8 @@ from bouncewise.reader.vocab import (
     vocab,
 )
 from bouncewise.record import Block
+
+_SPACES_RE = re.compile(r"[ \t]{2,}")
 
 
 def is_delay(subject: str, text: str, status: str | None, v: Vocab) -> bool:
@@ -111,30 +114,16 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
         if found:
             hits, body = found, region
             break
-    body_low = "\n".join(body).lower()
+    body_low = _words("\n".join(body))
     failure_sig = any(p in body_low for p in v.failure)
     reply_sig = any(has_reply(ln) for ln in body[:400])
     cut = len(regions) > 1
 
-    # Claiming: the headers and the text must both say "failure notice". When both the
-    # sender and the subject do, a recipient named in a recipient's place is enough.
     says_failure = failure_sig or reply_sig or bool(xfailed or dsn)
-    if sender_sig and subject_sig:
-        claimed = says_failure or any(h.strong for h in hits)
-    elif xfailed or dsn:
-        claimed = True
-    elif sender_sig or subject_sig:
-        # failure words alone are not enough: a code, the message returned, or the notice's own
-        # sentence saying delivery failed with a recipient named in a recipient's place
-        claimed = says_failure and (reply_sig or original is not None or cut or (prose_says_failure(body, v) and any(h.strong for h in hits)))
-    elif pasted:  # a notice's text without its headers: the text alone must say it all
-        # its own sentences (not only quoted replies: pasted reply lines are diagnosed as
-        # replies) say delivery failed, and a recipient is named in a recipient's place
-        claimed = prose_says_failure(body, v) and any(h.strong for h in hits)
-    elif auto:  # an automatic message with a returned message attached
-        claimed = original is not None and failure_sig and reply_sig
-    else:  # a message attached, and the text says it could not be delivered to its addressee
-        claimed = original is not None and failure_sig and addressed_to(original, hits)
+    claimed = _claims(
+        v, body, hits, original, sender=sender_sig, subject=subject_sig, listed=bool(xfailed or dsn),
+        pasted=pasted, auto=auto, says_failure=says_failure, failure=failure_sig, reply=reply_sig, cut=cut,
+    )
     if not claimed:
         return from_attached(msg, attached, depth)
 
@@ -151,7 +140,9 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
         one = single_original_to(original, system)
         if one is None or not (sender_sig or subject_sig) or not says_failure:
             return None
-        diag = reply_in(body, v) or own_words(failure_lines(body, v), v)
+        # the reply it quotes, else its own account (the lines that say it failed, and those
+        # around them that say why: a list's "the moderator gave the following reason: ...")
+        diag = reply_in(body, v) or own_words(body[:40], v)
         blocks = [Block(recipient=one, diagnosis=(diag + " " + FROM_ORIGINAL_NOTE).strip())]
 
     preamble = body[: hits[0].line] if hits else body
@@ -183,9 +174,43 @@ def _decode(msg: Message, depth: int) -> list[Block] | None:
     return blocks or None
 
 
+def _claims(
+    v: Vocab, body: list[str], hits: list[Hit], original: Message | None, *, sender: bool, subject: bool,
+    listed: bool, pasted: bool, auto: bool, says_failure: bool, failure: bool, reply: bool, cut: bool,
+) -> bool:
+    """Whether the message is a notice: the headers and the text must both say so.
+    ``sender``/``subject``: the mail system speaks, the Subject names a failure or delay;
+    ``listed``: X-Failed-Recipients or delivery-status fields name recipients; ``failure``,
+    ``reply``: the text says delivery failed, quotes a reply; ``cut``: a returned message
+    follows the text."""
+    strong = any(h.strong for h in hits)
+    if sender and subject:  # a recipient named in a recipient's place is enough
+        return says_failure or strong
+    if listed:
+        return True
+    if sender or subject:
+        # failure words alone are not enough: a code, the message returned, or the notice's own
+        # sentence saying delivery failed with a recipient named in a recipient's place
+        return says_failure and (reply or original is not None or cut or (prose_says_failure(body, v) and strong))
+    if pasted:
+        # a notice's text without its headers: its own sentences (not only quoted replies, which
+        # are diagnosed as replies) say delivery failed, and a recipient is named in its place
+        return prose_says_failure(body, v) and strong
+    if auto:  # an automatic message with a returned message attached
+        return original is not None and failure and reply
+    # a message attached, and the text says it could not be delivered to its addressee
+    return original is not None and failure and addressed_to(original, hits)
+
+
 def prose_says_failure(body: list[str], v: Vocab) -> bool:
     """The notice's own sentences (a line that quotes no reply) say delivery failed."""
-    return any(not has_reply(ln) and any(p in ln.lower() for p in v.failure) for ln in body[:400])
+    return any(not has_reply(ln) and any(p in _words(ln) for p in v.failure) for ln in body[:400])
+
+
+def _words(text: str) -> str:
+    """Lower-cased text with runs of spaces made one (justified text: "not  authorized  to")."""
+    low = text.lower()
+    return _SPACES_RE.sub(" ", low) if "  " in low or "\t" in low else low
 
 
 def text_blocks(msg: Message) -> list[Block]:

@@ -79,9 +79,9 @@ def _mail_batch(batch: list[RawMessage], limits: Limits, keep_raw: bool) -> list
 def mail_units(source: Any, limits: Limits, *, jobs: int = 1, keep_raw: bool = False) -> Iterator[Unit]:
     """Units of the messages of ``source`` (path, directory, Maildir, mbox, .gz, "-"),
     analysed by bouncewise.pipeline (in ``jobs`` processes, in input order)."""
-    from bouncewise.pipeline import _run
+    from bouncewise.jobs import run
 
-    yield from _run(source, limits, jobs, 64, _mail_batch, (keep_raw,))
+    yield from run(source, limits, jobs, 64, _mail_batch, (keep_raw,))
 
 
 # -- ESP events ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bouncewise.diagnosis.words import evidence_words
 from bouncewise.web.highlight import segments
 
 # (label, candidate field names) in the order a code page shows them
@@ -301,7 +302,7 @@ def result_view(item: dict[str, Any]) -> dict[str, Any]:
         "error": data.get("error"),
         "decided_by": data.get("decided_by"),
         "engine": data.get("engine"),
-        "evidence": [e for e in evidence if isinstance(e, dict)],
+        "evidence": [{**e, "words": evidence_words(e)} for e in evidence if isinstance(e, dict)],
         "segments": segments(text, evidence),
         "text": text,
         "data": data,
