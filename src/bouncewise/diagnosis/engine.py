@@ -397,7 +397,7 @@ def _diagnose(
         code_providers = providers + [p for p in tb.anywhere if p not in providers]
     for pid in code_providers:
         prov = tb.providers[pid]
-        if prov.code_re is not None:
+        if prov.code_pattern is not None:
             m = prov.code_search(low)
             if m and m.group(1).lower() in prov.codes:
                 code_hit = (pid, prov.codes[m.group(1).lower()], m.group(0))

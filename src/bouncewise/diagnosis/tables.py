@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import filterfalse
@@ -26,7 +26,13 @@ from typing import Any
 from bouncewise._data import data_files, load_toml
 
 WORD_RE = re.compile(r"[^\W_]+")
-_CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+@cache
+def _cjk() -> re.Pattern[str]:
+    """A character of a script written without spaces (only the builder needs it: compiling
+    these ranges costs more than the rest of the module)."""
+    return re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
 def fold(text: str) -> str:
@@ -91,67 +97,143 @@ _COMMON = frozenset(
 MEMO_SIZE = 4096  # word sequences remembered by Index.find
 
 
-@dataclass(slots=True)
+def needle_in(needle: tuple[str, ...], padded: str) -> bool:
+    """Phrase.matches for a needle: its parts occur in ``padded`` in this order."""
+    pos = 0
+    for part in needle:
+        i = padded.find(part, pos)
+        if i < 0:
+            return False
+        pos = i + len(part) - 1
+    return True
+
+
+class PhraseList(Sequence[Phrase]):
+    """The phrases of an index, in rank order, each made into a Phrase on first use from
+    its plain row (the fields in order): a fresh process reads a few dozen of the two
+    thousand. The same Phrase object comes back for a rank every time."""
+
+    __slots__ = ("_rows", "_made")
+
+    def __init__(self, rows: list[tuple[Any, ...]], made: list[Phrase | None] | None = None) -> None:
+        self._rows = rows
+        self._made: list[Phrase | None] = made if made is not None else [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._rows)))]
+        p = self._made[i]
+        if p is None:
+            p = self._made[i] = Phrase(*self._rows[i])
+        return p
+
+    def __iter__(self) -> Iterator[Phrase]:
+        for i in range(len(self._rows)):
+            yield self[i]
+
+
+def _row(p: Phrase) -> tuple[Any, ...]:
+    return (p.needle, p.raw, p.target, p.kind, p.source, p.provider, p.status, p.host_only, p.extra)
+
+
 class Index:
-    by_word: dict[str, list[Phrase]] = field(default_factory=dict)  # anchor word -> phrases
-    raw: list[Phrase] = field(default_factory=list)  # CJK phrases: substring tests
-    # every phrase, in the order of the data files (its position is its rank among hits)
-    phrases: list[Phrase] = field(default_factory=list)
-    # anchor word -> ((needle when it has one part else None, a phrase with that needle,
-    # ((rank, phrase), ...) for every phrase with the same needle), ...)
-    _fast: dict[str, tuple[tuple[str | None, Phrase, tuple[tuple[int, Phrase], ...]], ...]] = field(
-        default_factory=dict
-    )
-    _keys: frozenset[str] = frozenset()
-    # anchor word -> ((needle when it has one part else None, a phrase with that needle,
-    # (rank, ...) of every phrase with the same needle), ...): what search_ranks tests
-    _fast_ranks: dict[str, tuple[tuple[str | None, Phrase, tuple[int, ...]], ...]] = field(default_factory=dict)
-    _raw_ranks: tuple[tuple[int, str], ...] = ()  # (rank, raw) of the CJK phrases
-    # every word of every word phrase (word -> word): what search_ranks can see of a text
-    _vocab: dict[str, str] = field(default_factory=dict)
-    # words of a text, reduced to the vocabulary (None for any other word) -> search_ranks
-    _memo: dict[tuple[str | None, ...], tuple[int, ...]] = field(default_factory=dict)
+    """The phrase index. Built by add() and freeze() (tables' builder), or from the plain
+    data that plain() gives (from_plain: the derived cache); both answer the same."""
+
+    __slots__ = ("_adding", "phrases", "_by_word", "_raw_idx", "_keys", "_fast_ranks", "_raw_ranks", "_vocab", "_memo")
+
+    def __init__(self) -> None:
+        self._adding: list[Phrase] = []
+        # every phrase, in the order of the data files (its position is its rank among hits)
+        self.phrases: Sequence[Phrase] = self._adding
+        self._by_word: dict[str, list[int]] = {}  # anchor word -> ranks of the phrases filed there
+        self._raw_idx: list[int] = []  # ranks of the CJK phrases (substring tests)
+        self._keys: frozenset[str] = frozenset()
+        # anchor word -> ((needle when it has one part else None, the needle, (rank, ...) of
+        # every phrase with that needle), ...): what search_ranks tests
+        self._fast_ranks: dict[str, tuple[tuple[str | None, tuple[str, ...], tuple[int, ...]], ...]] = {}
+        self._raw_ranks: tuple[tuple[int, str], ...] = ()  # (rank, raw) of the CJK phrases
+        # every word of every word phrase (word -> word): what search_ranks can see of a text
+        self._vocab: dict[str, str] = {}
+        # words of a text, reduced to the vocabulary (None for any other word) -> search_ranks
+        self._memo: dict[tuple[str | None, ...], tuple[int, ...]] = {}
+
+    @property
+    def by_word(self) -> dict[str, list[Phrase]]:
+        """Anchor word -> the phrases filed under it."""
+        return {w: [self.phrases[r] for r in ranks] for w, ranks in self._by_word.items()}
+
+    @property
+    def raw(self) -> list[Phrase]:
+        """The CJK phrases (tested as substrings of the folded text)."""
+        return [self.phrases[r] for r in self._raw_idx]
 
     def add(self, phrase: Phrase) -> None:
         if not any(part.split() for part in phrase.needle):
             return
-        self.phrases.append(phrase)
-        self._fast = {}  # rebuilt by freeze()
+        self._adding.append(phrase)
+        self._fast_ranks = {}  # rebuilt by freeze()
 
     def freeze(self) -> None:
         """File every phrase under its rarest word (call once, after the last add())."""
         df: dict[str, int] = {}
         plain: list[tuple[int, Phrase, list[str]]] = []
-        self.by_word, self.raw = {}, []
-        for rank, phrase in enumerate(self.phrases):
-            if _CJK_RE.search(phrase.raw):
-                self.raw.append(phrase)
+        self._by_word, self._raw_idx = {}, []
+        for rank, phrase in enumerate(self._adding):
+            if _cjk().search(phrase.raw):
+                self._raw_idx.append(rank)
                 continue
             words = [w for part in phrase.needle for w in part.split()]
             for w in set(words):
                 df[w] = df.get(w, 0) + 1
             plain.append((rank, phrase, words))
-        fast: dict[str, dict[tuple[str, ...], list[tuple[int, Phrase]]]] = {}
+        fast: dict[str, dict[tuple[str, ...], list[int]]] = {}
         for rank, phrase, words in plain:
             anchor = min(words, key=lambda w: (w in _COMMON or w.isdigit() or len(w) < 3, df[w], -len(w), w))
-            self.by_word.setdefault(anchor, []).append(phrase)
-            fast.setdefault(anchor, {}).setdefault(phrase.needle, []).append((rank, phrase))
-        self._fast = {
-            w: tuple(
-                (needle[0] if len(needle) == 1 else None, same[0][1], tuple(same))
-                for needle, same in groups.items()
-            )
+            self._by_word.setdefault(anchor, []).append(rank)
+            fast.setdefault(anchor, {}).setdefault(phrase.needle, []).append(rank)
+        self._fast_ranks = {
+            w: tuple((needle[0] if len(needle) == 1 else None, needle, tuple(same)) for needle, same in groups.items())
             for w, groups in fast.items()
         }
-        self._keys = frozenset(self._fast)
-        self._fast_ranks = {
-            w: tuple((single, p, tuple(r for r, _ in same)) for single, p, same in groups)
-            for w, groups in self._fast.items()
-        }
-        rank_of = {id(p): r for r, p in enumerate(self.phrases)}
-        self._raw_ranks = tuple((rank_of[id(p)], p.raw) for p in self.raw)
+        self._keys = frozenset(self._fast_ranks)
+        self._raw_ranks = tuple((r, self._adding[r].raw) for r in self._raw_idx)
         self._vocab = {w: w for w in df}
         self._memo = {}
+
+    def plain(self) -> dict[str, Any]:
+        """The frozen index as plain data (what marshal stores); from_plain(plain()) answers
+        as this index does."""
+        if not self._fast_ranks and self._adding:
+            self.freeze()
+        return {
+            "phrases": [_row(p) for p in self.phrases],
+            "by_word": self._by_word,
+            "raw": self._raw_idx,
+            "fast": self._fast_ranks,
+            "vocab": list(self._vocab),
+        }
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> Index:
+        index = cls()
+        rows = data["phrases"]
+        index.phrases = PhraseList(rows)
+        index._adding = []
+        index._by_word = data["by_word"]
+        index._raw_idx = data["raw"]
+        index._fast_ranks = data["fast"]
+        index._keys = frozenset(index._fast_ranks)
+        index._raw_ranks = tuple((r, rows[r][1]) for r in index._raw_idx)
+        index._vocab = {w: w for w in data["vocab"]}
+        return index
+
+    def _ready(self) -> None:
+        if not self._fast_ranks and self._adding:
+            self.freeze()
 
     def search(self, padded: str, words: list[str], folded: str | None) -> list[Phrase]:
         """Every phrase found in ``padded`` (word phrases, in table order), then CJK phrases."""
@@ -168,8 +250,8 @@ class Index:
         (CJK phrases are substring tests) or very long texts."""
         if folded is not None or len(words) > 160:
             return self.search_ranks(padded, words, folded)
-        if not self._fast and self.phrases:
-            self.freeze()
+        if not self._fast_ranks:
+            self._ready()
         key = tuple(map(self._vocab.get, words))
         found = self._memo.get(key)
         if found is None:
@@ -193,19 +275,19 @@ class Index:
     def search_ranks(self, padded: str, words: list[str], folded: str | None) -> tuple[int, ...]:
         """What search() finds, as ranks (positions in ``phrases``): a hashable answer that
         the engine uses as part of its cache key."""
-        if not self._fast and self.phrases:
-            self.freeze()
+        if not self._fast_ranks:
+            self._ready()
         fast = self._fast_ranks
         keys = self._keys.intersection(words)
         if not keys and folded is None:
             return ()
         found: list[int] = []
         for w in keys:
-            for single, p, same in fast[w]:
+            for single, needle, same in fast[w]:
                 if single is not None:
                     if single in padded:
                         found += same
-                elif p.matches(padded):
+                elif needle_in(needle, padded):
                     found += same
         if len(found) > 1:
             found.sort()
@@ -217,7 +299,7 @@ class Index:
 
 
 def _norm_phrase(text: str) -> str:
-    if _CJK_RE.search(text):
+    if _cjk().search(text):
         return fold(text)
     padded, _ = normalise(text)
     return padded
@@ -227,7 +309,7 @@ def _phrase(raw: str | list[str], **kw: Any) -> Phrase:
     parts = [raw] if isinstance(raw, str) else list(raw)
     needle = tuple(_norm_phrase(p) for p in parts)
     shown = raw if isinstance(raw, str) else " … ".join(parts)
-    return Phrase(needle=needle, raw=shown if not _CJK_RE.search(shown) else fold(shown), **kw)
+    return Phrase(needle=needle, raw=shown if not _cjk().search(shown) else fold(shown), **kw)
 
 
 def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...]:
@@ -443,14 +525,22 @@ class Needles:
         self.groups = tuple((c, tuple(items)) for c, items in groups.items())
         self.plain = tuple(plain)  # (position in strings, string), in list order
         self.plain_strings = tuple(s for _, s in plain)
-        # any(): the tests written out as one expression (no loop to run per string; every
-        # string is a repr()'d literal, so the source holds nothing but these tests)
+        self.any: Callable[[str], bool] = self._make_any  # (replaced by the compiled test on first use)
+
+    def _make_any(self, text: str) -> bool:
+        return self.compile_any()(text)
+
+    def compile_any(self) -> Callable[[str], bool]:
+        """Compile any() (done on first use: most Needles of a process are never asked): the
+        tests written out as one expression, no loop to run per string; every string is a
+        repr()'d literal, so the source holds nothing but these tests."""
         terms = [f"{s!r} in t" for s in self.plain_strings]
         terms += [
             f"{c!r} in t" if all(s == c for _, s in items) else f"({c!r} in t and ({' or '.join(f'{s!r} in t' for _, s in items)}))"
             for c, items in self.groups
         ]
-        self.any: Callable[[str], bool] = eval("lambda t: " + (" or ".join(terms) or "False"))  # noqa: S307
+        self.any = eval("lambda t: " + (" or ".join(terms) or "False"))  # noqa: S307
+        return self.any
 
     def first(self, text: str) -> str | None:
         """The first of the strings (in list order) that ``text`` contains, else None."""
@@ -486,17 +576,28 @@ class Provider:
     name: str
     hosts: tuple[str, ...]
     vendors: tuple[str, ...]
-    code_re: re.Pattern[str] | None
+    code_pattern: str | None  # the codes' pattern (case-insensitive), compiled on first use
     codes: dict[str, str]
-    anywhere: bool = False  # apply code_re even when the provider was not recognised
-    code_needs: tuple[tuple[str, ...], ...] = ()  # literal_needs(code pattern)
+    anywhere: bool = False  # apply the code pattern even when the provider was not recognised
+    code_needs: tuple[tuple[str, ...], ...] = ()  # needs_beyond_starts(code pattern)
     code_starts: tuple[str, ...] = ()  # literal_starts(code pattern)
+    _rx: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def code_re(self) -> re.Pattern[str] | None:
+        """The compiled code pattern (None when the provider has none)."""
+        if self._rx is None and self.code_pattern is not None:
+            self._rx = re.compile(self.code_pattern, re.I)
+        return self._rx
 
     def code_search(self, low: str) -> re.Match[str] | None:
         """``code_re.search(low)`` on the lower-cased text (see quick_search)."""
-        if self.code_re is None:
-            return None
-        return quick_search(self.code_re, low, self.code_needs, self.code_starts)
+        rx = self._rx
+        if rx is None:
+            rx = self.code_re
+            if rx is None:
+                return None
+        return quick_search(rx, low, self.code_needs, self.code_starts)
 
 
 @dataclass(slots=True)
@@ -549,11 +650,34 @@ class Tables:
         return False
 
 
+# what the tables are made from: the data files, and this module (the builder; its phrase
+# normalisation and anchor choice are part of what is cached)
+_SOURCES = (
+    "diagnosis/tables.py",
+    "diagnosis/data/phrases.toml",
+    "diagnosis/data/codes.toml",
+    "diagnosis/data/advice.toml",
+)
+
+
+def sources() -> tuple[str, ...]:
+    """The files the diagnosis tables are derived from (relative to the package)."""
+    return _SOURCES + tuple(data_files("diagnosis/data/providers"))
+
+
 @cache
 def tables() -> Tables:
-    """Compile every data file once."""
+    """The tables, once per process: from the derived cache (bouncewise._data.load_derived,
+    keyed by the bytes of every source file) when it holds them, else built from the data
+    files and stored there. Regular expressions and generated tests are made on first use."""
+    from bouncewise._data import load_derived
+
+    return from_plain(load_derived("diagnosis-tables", sources(), build_plain))
+
+
+def build_plain() -> dict[str, Any]:
+    """Read every data file and build the tables as plain data (what marshal stores)."""
     data = load_toml("diagnosis/data/phrases.toml")
-    order = {name: i for i, name in enumerate(data["order"])}
     index = Index()
     for reason, groups in data["reasons"].items():
         for key, items in groups.items():
@@ -569,25 +693,25 @@ def tables() -> Tables:
                 )
             )
 
-    providers: dict[str, Provider] = {}
+    providers: list[tuple[Any, ...]] = []
     host_map: dict[str, str] = {}
     vendor_map: dict[str, str] = {}
     for rel in data_files("diagnosis/data/providers"):
         raw = load_toml(rel)
         meta = raw["provider"]
         pid = meta["id"]
-        code_re = re.compile(meta["code_pattern"], re.I) if meta.get("code_pattern") else None
-        providers[pid] = Provider(
-            id=pid,
-            name=meta["name"],
-            hosts=tuple(meta.get("hosts", ())),
-            vendors=tuple(v.lower() for v in meta.get("vendors", ())),
-            code_re=code_re,
-            codes={str(k).lower(): v for k, v in raw.get("codes", {}).items()},
-            anywhere=bool(meta.get("anywhere", False)),
-            code_needs=needs_beyond_starts(meta["code_pattern"]) if code_re is not None else (),
-            code_starts=literal_starts(meta["code_pattern"]) if code_re is not None else (),
-        )
+        pattern = meta.get("code_pattern") or None
+        providers.append((
+            pid,
+            meta["name"],
+            tuple(meta.get("hosts", ())),
+            tuple(v.lower() for v in meta.get("vendors", ())),
+            pattern,
+            {str(k).lower(): v for k, v in raw.get("codes", {}).items()},
+            bool(meta.get("anywhere", False)),
+            needs_beyond_starts(pattern) if pattern is not None else (),
+            literal_starts(pattern) if pattern is not None else (),
+        ))
         for h in meta.get("hosts", ()):
             host_map[h.lower().strip(".")] = pid
         for v in meta.get("vendors", ()):
@@ -609,27 +733,40 @@ def tables() -> Tables:
                     )
                 )
     index.freeze()
-    anywhere_chars = _anywhere_chars([p for p in providers.values() if p.anywhere and p.code_re is not None])
-    anywhere_tests = _anywhere_tests([p for p in providers.values() if p.anywhere and p.code_re is not None])
     codes = load_toml("diagnosis/data/codes.toml")
     adv = load_toml("diagnosis/data/advice.toml")
+    return {
+        "order": {name: i for i, name in enumerate(data["order"])},
+        "index": index.plain(),
+        "providers": providers,
+        "host_map": host_map,
+        "vendor_map": vendor_map,
+        "status_map": dict(codes["status"]),
+        "reply_map": dict(codes["replycode"]),
+        "advice": {k: list(v) for k, v in adv["advice"].items()},
+    }
+
+
+def from_plain(data: dict[str, Any]) -> Tables:
+    """The Tables made from build_plain()'s data (fresh or from the cache)."""
+    providers = {row[0]: Provider(*row) for row in data["providers"]}
+    coded = [p for p in providers.values() if p.anywhere and p.code_pattern is not None]
+    anywhere_chars = _anywhere_chars(coded)
+    anywhere_tests = _anywhere_tests(coded)
     return Tables(
-        order=order,
-        index=index,
+        order=data["order"],
+        index=Index.from_plain(data["index"]),
         providers=providers,
-        host_map=host_map,
-        vendor_map=vendor_map,
-        status_map=dict(codes["status"]),
-        reply_map=dict(codes["replycode"]),
-        advice={k: list(v) for k, v in adv["advice"].items()},
-        anywhere=[p.id for p in providers.values() if p.anywhere and p.code_re is not None],
+        host_map=data["host_map"],
+        vendor_map=data["vendor_map"],
+        status_map=data["status_map"],
+        reply_map=data["reply_map"],
+        advice=data["advice"],
+        anywhere=[p.id for p in coded],
         anywhere_tests=anywhere_tests,
         anywhere_chars=anywhere_chars,
-        anywhere_gate=Needles(anywhere_chars).any if anywhere_chars and anywhere_tests is not None else None,
-        anywhere_starts=Needles(
-            a for p in providers.values() if p.anywhere and p.code_re is not None and not p.code_needs
-            for a in p.code_starts
-        ),
+        anywhere_gate=Needles(anywhere_chars).compile_any() if anywhere_chars and anywhere_tests is not None else None,
+        anywhere_starts=Needles(a for p in coded if not p.code_needs for a in p.code_starts),
     )
 
 
