@@ -5,6 +5,7 @@ file (or an edited builder) makes the next process build them again."""
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import shutil
 import subprocess
@@ -63,8 +64,6 @@ def test_cached_tables_diagnose_every_reply_as_fresh_ones(tmp_path: Path) -> Non
 
 
 def test_tables_from_cached_plain_data_equal_fresh_ones() -> None:
-    import marshal
-
     plain = tables_mod.build_plain()
     again = marshal.loads(marshal.dumps(plain))  # what a later process reads
     assert again == plain
@@ -115,8 +114,8 @@ def test_an_edited_data_file_or_builder_invalidates_the_cache(pkg: Path) -> None
     assert '"mailbox full",' in text
     phrases.write_text(text.replace('"mailbox full",', '"mailbox full", "mailbox brimming over",', 1), encoding="utf-8")
     after = _load()
-    raws = [row[1] for row in after["index"]["phrases"]]
-    assert "mailbox brimming over" in raws and raws != [row[1] for row in before["index"]["phrases"]]
+    raws = [marshal.loads(row)[1] for row in after["index"]["phrases"]]
+    assert "mailbox brimming over" in raws and raws != [marshal.loads(row)[1] for row in before["index"]["phrases"]]
     t = tables_mod.from_plain(after)
     padded, words = tables_mod.normalise("452 4.2.2 Mailbox brimming over")
     assert any(p.raw == "mailbox brimming over" for p in t.index.search(padded, words, None))

@@ -109,15 +109,15 @@ def needle_in(needle: tuple[str, ...], padded: str) -> bool:
 
 
 class PhraseList(Sequence[Phrase]):
-    """The phrases of an index, in rank order, each made into a Phrase on first use from
-    its plain row (the fields in order): a fresh process reads a few dozen of the two
+    """The phrases of an index, in rank order, each made into a Phrase on first use from its
+    row (the fields in order, as marshal bytes): a process reads a few dozen of the two
     thousand. The same Phrase object comes back for a rank every time."""
 
     __slots__ = ("_rows", "_made")
 
-    def __init__(self, rows: list[tuple[Any, ...]], made: list[Phrase | None] | None = None) -> None:
+    def __init__(self, rows: list[bytes]) -> None:
         self._rows = rows
-        self._made: list[Phrase | None] = made if made is not None else [None] * len(rows)
+        self._made: list[Phrase | None] = [None] * len(rows)
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -127,7 +127,9 @@ class PhraseList(Sequence[Phrase]):
             return [self[j] for j in range(*i.indices(len(self._rows)))]
         p = self._made[i]
         if p is None:
-            p = self._made[i] = Phrase(*self._rows[i])
+            import marshal
+
+            p = self._made[i] = Phrase(*marshal.loads(self._rows[i]))
         return p
 
     def __iter__(self) -> Iterator[Phrase]:
@@ -143,13 +145,12 @@ class Index:
     """The phrase index. Built by add() and freeze() (tables' builder), or from the plain
     data that plain() gives (from_plain: the derived cache); both answer the same."""
 
-    __slots__ = ("_adding", "phrases", "_by_word", "_raw_idx", "_keys", "_fast_ranks", "_raw_ranks", "_vocab", "_memo")
+    __slots__ = ("_adding", "phrases", "_raw_idx", "_keys", "_fast_ranks", "_raw_ranks", "_vocab", "_memo")
 
     def __init__(self) -> None:
         self._adding: list[Phrase] = []
         # every phrase, in the order of the data files (its position is its rank among hits)
         self.phrases: Sequence[Phrase] = self._adding
-        self._by_word: dict[str, list[int]] = {}  # anchor word -> ranks of the phrases filed there
         self._raw_idx: list[int] = []  # ranks of the CJK phrases (substring tests)
         self._keys: frozenset[str] = frozenset()
         # anchor word -> ((needle when it has one part else None, the needle, (rank, ...) of
@@ -163,8 +164,9 @@ class Index:
 
     @property
     def by_word(self) -> dict[str, list[Phrase]]:
-        """Anchor word -> the phrases filed under it."""
-        return {w: [self.phrases[r] for r in ranks] for w, ranks in self._by_word.items()}
+        """Anchor word -> the phrases filed under it (in rank order)."""
+        phrases = self.phrases
+        return {w: [phrases[r] for r in sorted(r for *_, same in groups for r in same)] for w, groups in self._fast_ranks.items()}
 
     @property
     def raw(self) -> list[Phrase]:
@@ -181,7 +183,7 @@ class Index:
         """File every phrase under its rarest word (call once, after the last add())."""
         df: dict[str, int] = {}
         plain: list[tuple[int, Phrase, list[str]]] = []
-        self._by_word, self._raw_idx = {}, []
+        self._raw_idx = []
         for rank, phrase in enumerate(self._adding):
             if _cjk().search(phrase.raw):
                 self._raw_idx.append(rank)
@@ -193,7 +195,6 @@ class Index:
         fast: dict[str, dict[tuple[str, ...], list[int]]] = {}
         for rank, phrase, words in plain:
             anchor = min(words, key=lambda w: (w in _COMMON or w.isdigit() or len(w) < 3, df[w], -len(w), w))
-            self._by_word.setdefault(anchor, []).append(rank)
             fast.setdefault(anchor, {}).setdefault(phrase.needle, []).append(rank)
         self._fast_ranks = {
             w: tuple((needle[0] if len(needle) == 1 else None, needle, tuple(same)) for needle, same in groups.items())
@@ -207,11 +208,15 @@ class Index:
     def plain(self) -> dict[str, Any]:
         """The frozen index as plain data (what marshal stores); from_plain(plain()) answers
         as this index does."""
+        import marshal
+
         if not self._fast_ranks and self._adding:
             self.freeze()
         return {
-            "phrases": [_row(p) for p in self.phrases],
-            "by_word": self._by_word,
+            # one marshal string per phrase: loading the table then makes 2,000 bytes
+            # objects, not 2,000 rows of tuples; a row is read when its phrase is first used
+            "phrases": [marshal.dumps(_row(p)) for p in self.phrases],
+            "raw_text": [self.phrases[r].raw for r in self._raw_idx],
             "raw": self._raw_idx,
             "fast": self._fast_ranks,
             "vocab": list(self._vocab),
@@ -223,11 +228,10 @@ class Index:
         rows = data["phrases"]
         index.phrases = PhraseList(rows)
         index._adding = []
-        index._by_word = data["by_word"]
         index._raw_idx = data["raw"]
         index._fast_ranks = data["fast"]
         index._keys = frozenset(index._fast_ranks)
-        index._raw_ranks = tuple((r, rows[r][1]) for r in index._raw_idx)
+        index._raw_ranks = tuple(zip(index._raw_idx, data["raw_text"], strict=True))
         index._vocab = {w: w for w in data["vocab"]}
         return index
 
@@ -735,7 +739,7 @@ def build_plain() -> dict[str, Any]:
     index.freeze()
     codes = load_toml("diagnosis/data/codes.toml")
     adv = load_toml("diagnosis/data/advice.toml")
-    return {
+    return _shared({
         "order": {name: i for i, name in enumerate(data["order"])},
         "index": index.plain(),
         "providers": providers,
@@ -744,7 +748,21 @@ def build_plain() -> dict[str, Any]:
         "status_map": dict(codes["status"]),
         "reply_map": dict(codes["replycode"]),
         "advice": {k: list(v) for k, v in adv["advice"].items()},
-    }
+    })
+
+
+def _shared(obj: Any, memo: dict[str, str] | None = None) -> Any:
+    """``obj`` with equal strings made one object (marshal then stores each once)."""
+    memo = {} if memo is None else memo
+    if isinstance(obj, str):
+        return memo.setdefault(obj, obj)
+    if isinstance(obj, tuple):
+        return tuple(_shared(x, memo) for x in obj)
+    if isinstance(obj, list):
+        return [_shared(x, memo) for x in obj]
+    if isinstance(obj, dict):
+        return {_shared(k, memo): _shared(v, memo) for k, v in obj.items()}
+    return obj
 
 
 def from_plain(data: dict[str, Any]) -> Tables:
