@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from functools import cache
 from itertools import filterfalse
 from typing import Any
@@ -62,17 +61,64 @@ def words_of(text: str) -> list[str]:
     return WORD_RE.findall(fold(text))
 
 
-@dataclass(frozen=True, slots=True)
 class Phrase:
+    """One phrase of the tables. Read-only; equal when all fields are. (A plain class, not a
+    dataclass: making the dataclasses of the engine cost a tenth of its start-up.)"""
+
+    __slots__ = ("needle", "raw", "target", "kind", "source", "provider", "status", "host_only", "extra")
+
     needle: tuple[str, ...]  # normalised parts, padded; one part = phrase, more = in order
     raw: str  # the phrase as written in the data file (for evidence)
     target: str  # reason name, or provider id for kind == "marker"
     kind: str  # "phrase" | "weak" | "not" | "special" | "provider" | "marker"
     source: str  # which table: "phrases.toml:userunknown:en", "providers/google.toml"
-    provider: str | None = None
-    status: str | None = None  # provider rule: only with a status starting with this
-    host_only: bool = False  # provider rule: only when the provider is known from rhost or vendor
-    extra: dict[str, Any] | None = None  # special: retry, retry_after, explanation, advice
+    provider: str | None  # provider rule: whose
+    status: str | None  # provider rule: only with a status starting with this
+    host_only: bool  # provider rule: only when the provider is known from rhost or vendor
+    extra: dict[str, Any] | None  # special: retry, retry_after, explanation, advice
+
+    def __init__(
+        self,
+        needle: tuple[str, ...],
+        raw: str,
+        target: str,
+        kind: str,
+        source: str,
+        provider: str | None = None,
+        status: str | None = None,
+        host_only: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "needle", needle)
+        setattr_(self, "raw", raw)
+        setattr_(self, "target", target)
+        setattr_(self, "kind", kind)
+        setattr_(self, "source", source)
+        setattr_(self, "provider", provider)
+        setattr_(self, "status", status)
+        setattr_(self, "host_only", host_only)
+        setattr_(self, "extra", extra)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Phrase(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
     def matches(self, padded: str) -> bool:
         pos = 0
@@ -108,7 +154,7 @@ def needle_in(needle: tuple[str, ...], padded: str) -> bool:
     return True
 
 
-class PhraseList(Sequence[Phrase]):
+class PhraseList:
     """The phrases of an index, in rank order, each made into a Phrase on first use from its
     row (the fields in order, as marshal bytes): a process reads a few dozen of the two
     thousand. The same Phrase object comes back for a rank every time."""
@@ -150,7 +196,7 @@ class Index:
     def __init__(self) -> None:
         self._adding: list[Phrase] = []
         # every phrase, in the order of the data files (its position is its rank among hits)
-        self.phrases: Sequence[Phrase] = self._adding
+        self.phrases: list[Phrase] | PhraseList = self._adding
         self._raw_idx: list[int] = []  # ranks of the CJK phrases (substring tests)
         self._keys: frozenset[str] = frozenset()
         # anchor word -> ((needle when it has one part else None, the needle, (rank, ...) of
@@ -574,18 +620,43 @@ class Needles:
         return False
 
 
-@dataclass(slots=True)
 class Provider:
-    id: str
-    name: str
-    hosts: tuple[str, ...]
-    vendors: tuple[str, ...]
-    code_pattern: str | None  # the codes' pattern (case-insensitive), compiled on first use
-    codes: dict[str, str]
-    anywhere: bool = False  # apply the code pattern even when the provider was not recognised
-    code_needs: tuple[tuple[str, ...], ...] = ()  # needs_beyond_starts(code pattern)
-    code_starts: tuple[str, ...] = ()  # literal_starts(code pattern)
-    _rx: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    """A provider's data: its hosts and vendor names, and its own codes."""
+
+    __slots__ = ("id", "name", "hosts", "vendors", "code_pattern", "codes", "anywhere", "code_needs", "code_starts", "_rx")
+
+    def __init__(
+        self,
+        id: str,  # noqa: A002
+        name: str,
+        hosts: tuple[str, ...],
+        vendors: tuple[str, ...],
+        code_pattern: str | None,
+        codes: dict[str, str],
+        anywhere: bool = False,
+        code_needs: tuple[tuple[str, ...], ...] = (),
+        code_starts: tuple[str, ...] = (),
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.hosts = hosts
+        self.vendors = vendors
+        self.code_pattern = code_pattern  # the codes' pattern (case-insensitive), compiled on first use
+        self.codes = codes
+        self.anywhere = anywhere  # apply the code pattern even when the provider was not recognised
+        self.code_needs = code_needs  # needs_beyond_starts(code pattern)
+        self.code_starts = code_starts  # literal_starts(code pattern)
+        self._rx: re.Pattern[str] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__[:-1])
+
+    __hash__ = None  # type: ignore[assignment]  # (mutable, like the dataclass it was)
+
+    def __repr__(self) -> str:
+        return "Provider(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__[:-1]) + ")"
 
     @property
     def code_re(self) -> re.Pattern[str] | None:
@@ -604,26 +675,48 @@ class Provider:
         return quick_search(rx, low, self.code_needs, self.code_starts)
 
 
-@dataclass(slots=True)
 class Tables:
-    order: dict[str, int]
-    index: Index
-    providers: dict[str, Provider]
-    host_map: dict[str, str]  # host suffix -> provider id
-    vendor_map: dict[str, str]  # vendor name -> provider id
-    status_map: dict[str, str]
-    reply_map: dict[str, str]
-    advice: dict[str, list[str]]
-    anywhere: list[str]  # providers whose codes are read in any text
-    # (code_needs, code_starts) of each "anywhere" provider; None when one has neither
-    anywhere_tests: tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]], ...] | None = None
-    # the literal_starts of the "anywhere" providers whose codes need nothing else
-    anywhere_starts: Needles | None = None
-    # characters one of which every "anywhere" provider's code contains (None: no such set)
-    anywhere_chars: tuple[str, ...] | None = None
-    # Needles(anywhere_chars).any when maybe_anywhere tests those characters, else None: for
-    # ASCII text, False means maybe_anywhere is False (the engine calls it only after this)
-    anywhere_gate: Callable[[str], bool] | None = None
+    """Everything the engine reads from the data files (see tables())."""
+
+    __slots__ = (
+        "order", "index", "providers", "host_map", "vendor_map", "status_map", "reply_map", "advice",
+        "anywhere", "anywhere_tests", "anywhere_starts", "anywhere_chars", "anywhere_gate",
+    )
+
+    def __init__(
+        self,
+        order: dict[str, int],
+        index: Index,
+        providers: dict[str, Provider],
+        host_map: dict[str, str],
+        vendor_map: dict[str, str],
+        status_map: dict[str, str],
+        reply_map: dict[str, str],
+        advice: dict[str, list[str]],
+        anywhere: list[str],
+        anywhere_tests: tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]], ...] | None = None,
+        anywhere_starts: Needles | None = None,
+        anywhere_chars: tuple[str, ...] | None = None,
+        anywhere_gate: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.order = order
+        self.index = index
+        self.providers = providers
+        self.host_map = host_map  # host suffix -> provider id
+        self.vendor_map = vendor_map  # vendor name -> provider id
+        self.status_map = status_map
+        self.reply_map = reply_map
+        self.advice = advice
+        self.anywhere = anywhere  # providers whose codes are read in any text
+        # (code_needs, code_starts) of each "anywhere" provider; None when one has neither
+        self.anywhere_tests = anywhere_tests
+        # the literal_starts of the "anywhere" providers whose codes need nothing else
+        self.anywhere_starts = anywhere_starts
+        # characters one of which every "anywhere" provider's code contains (None: no such set)
+        self.anywhere_chars = anywhere_chars
+        # Needles(anywhere_chars).any when maybe_anywhere tests those characters, else None: for
+        # ASCII text, False means maybe_anywhere is False (the engine calls it only after this)
+        self.anywhere_gate = anywhere_gate
 
     def maybe_anywhere(self, low: str) -> bool:
         """False when no "anywhere" provider's code can be in the lower-cased text ``low``
