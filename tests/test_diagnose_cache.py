@@ -131,3 +131,11 @@ def test_an_edited_data_file_or_builder_invalidates_the_cache(pkg: Path) -> None
     calls: list[int] = []
     assert _load(lambda: calls.append(1) or added) == added
     assert calls == [1]  # an edited builder: built again
+
+
+def test_the_build_step_names_functions_that_exist() -> None:
+    import importlib
+
+    for spec in _data.DERIVED:
+        module, _, func = spec.partition(":")
+        assert callable(getattr(importlib.import_module(module), func)), spec
