@@ -175,7 +175,8 @@ _MADE: dict[str, Any] = {}
 
 
 def _rx(name: str) -> Any:
-    """The lazily made pattern (or table of patterns) ``name`` of _LAZY."""
+    """The lazily made pattern (or table of patterns) ``name`` of _LAZY. (Where a text often
+    needs one, ``_MADE.get(name) or _rx(name)`` saves the function call.)"""
     try:
         return _MADE[name]
     except KeyError:
@@ -272,7 +273,7 @@ def find_command(text: str, low: str | None = None) -> str | None:
     if not _COMMAND_NEEDLES.any(low):
         return None
     if text.isascii():  # one pass of substring tests, a regex only where one can match
-        for fast, needs, starts, name, rx in _rx("_COMMANDS_BOTH"):
+        for fast, needs, starts, name, rx in _MADE.get("_COMMANDS_BOTH") or _rx("_COMMANDS_BOTH"):
             if fast is None:
                 if rx.search(text):
                     return name
@@ -310,7 +311,7 @@ def find_recipient(text: str, command: str | None, low: str | None = None) -> st
         low = text.lower()
     ascii_text = text.isascii()
     if "rcpt to" in low:
-        rcpt_low = _rx("_RCPT_LOW")
+        rcpt_low = _MADE.get("_RCPT_LOW") or _rx("_RCPT_LOW")
         if rcpt_low is not None and ascii_text:
             m = rcpt_low.search(low)
             if m:
@@ -360,7 +361,7 @@ def _other_code(text: str) -> tuple[str, str] | None:
     """(code, reason) for such a code at the start of ``text`` or after "error" or ", "; the
     reason of a positive (3xx) code is "delivered" (not a failure), else the one rules.toml's
     [nonstandard_codes] gives; None when there is no such code."""
-    m = _rx("_OTHER_CODE").search(text[:300])
+    m = (_MADE.get("_OTHER_CODE") or _rx("_OTHER_CODE")).search(text[:300])
     if m is None:
         return None
     code = m.group(1) or (m.group(2) + m.group(3) + m.group(4))
@@ -401,7 +402,7 @@ def _retry_after(text: str, special: dict[str, Any] | None, low_text: str | None
     low = low_text[:2048] if low_text is not None and text.isascii() else head.lower()
     m = None
     if "again" in low or "retry" in low or "come back" in low or "wait" in low:
-        retry_low = _rx("_RETRY_LOW")
+        retry_low = _MADE.get("_RETRY_LOW") or _rx("_RETRY_LOW")
         m = retry_low.search(low) if retry_low is not None and head.isascii() else _rx("RETRY_RE").search(head)
     if m:
         n = int(m.group(1))
