@@ -163,8 +163,11 @@ def load_derived(name: str, sources: tuple[str, ...], build: Callable[[], Any], 
         return build()
     h = _sha256()(f"{name}\0{version}\0".encode())
     for rel in sources:
-        with open(_path(rel), "rb") as fh:
-            raw = fh.read()
+        try:
+            with open(_path(rel), "rb") as fh:
+                raw = fh.read()
+        except OSError:  # a source that cannot be read (e.g. an install without .py files): no cache
+            return build()
         h.update(f"{rel}\0{len(raw)}\0".encode())
         h.update(raw)
     digest = h.hexdigest()
