@@ -88,7 +88,8 @@ def pkg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "pkg"
     src = Path(tables_mod.__file__).parent
     shutil.copytree(src / "data", root / "diagnosis" / "data")
-    shutil.copy(src / "tables.py", root / "diagnosis" / "tables.py")
+    for name in ("tables.py", "prefilters.py"):
+        shutil.copy(src / name, root / "diagnosis" / name)
     monkeypatch.setattr(_data, "_PKG", str(root))
     monkeypatch.setattr(_data, "cache_dirs", lambda: [str(tmp_path / "cache")])
     _data.load_toml.cache_clear()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bouncewise.diagnosis.classifier import rules as _rules
-from bouncewise.diagnosis.tables import Needles, literal_starts, needs_beyond_starts, quick_search
+from bouncewise.diagnosis.prefilters import Needles, literal_starts, needs_beyond_starts, quick_search
 
 MAX_MATCH = 8192  # characters of the text that are read for matching
 
@@ -136,7 +136,7 @@ def _commands_low() -> tuple[tuple[re.Pattern[str] | None, tuple[tuple[str, ...]
     for each command pattern."""
     from bouncewise._data import load_derived
 
-    rows = load_derived("diagnosis-commands", ("diagnosis/reading.py", "diagnosis/tables.py"), _command_prefilters)
+    rows = load_derived("diagnosis-commands", ("diagnosis/reading.py", "diagnosis/prefilters.py"), _command_prefilters)
     return tuple(
         (re.compile(pattern), tuple(needs), tuple(starts), name) if safe else (None, (), (), name)
         for (pattern, name), (safe, needs, starts) in zip(_COMMAND_PATTERNS, rows, strict=True)
