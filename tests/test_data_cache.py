@@ -69,3 +69,13 @@ def test_digest_is_sha256() -> None:
     import hashlib
 
     assert _data._digest(b"bounce") == hashlib.sha256(b"bounce").hexdigest()
+
+
+def test_derived_table_with_an_unreadable_source_is_built_and_not_cached(pkg: Path) -> None:
+    calls: list[int] = []
+    for _ in range(2):
+        got = _data.load_derived("w", ("data/t.toml", "data/gone.py"), lambda: calls.append(1) or {"k": 1})
+        assert got == {"k": 1}
+    assert calls == [1, 1]
+    cache = pkg / "__pycache__"
+    assert not cache.exists() or not any(p.name.startswith("data-derived-w.") for p in cache.iterdir())

@@ -13,7 +13,8 @@ data file is always parsed again (never a stale table). Where the cache lives:
    the TOML is parsed each time.
 
 ``BOUNCEWISE_NO_DATA_CACHE=1`` turns the cache off. ``python -m bouncewise._data``
-builds the caches of every data file (e.g. at build or install time).
+builds the caches of every data file and the derived tables of DERIVED (e.g. at build or
+install time); otherwise the first process that needs a cache writes it.
 """
 
 from __future__ import annotations
@@ -155,15 +156,18 @@ def load_derived(name: str, sources: tuple[str, ...], build: Callable[[], Any], 
     when ``build`` changes), makes it build again; never a stale table. ``build`` must
     return what ``marshal`` can store (dicts, lists, tuples, sets, str, bytes, numbers,
     None, bool): turn that into objects afterwards. Not memoised here: wrap the caller in
-    functools.cache. ``python -m bouncewise._data`` does not build these (it cannot know
-    ``build``); the first process that needs one writes it."""
+    functools.cache. The first process that needs one writes it; ``python -m
+    bouncewise._data`` builds those that DERIVED names."""
     dirs = cache_dirs()
     if not dirs:
         return build()
     h = _sha256()(f"{name}\0{version}\0".encode())
     for rel in sources:
-        with open(_path(rel), "rb") as fh:
-            raw = fh.read()
+        try:
+            with open(_path(rel), "rb") as fh:
+                raw = fh.read()
+        except OSError:  # a source that cannot be read (e.g. an install without .py files): no cache
+            return build()
         h.update(f"{rel}\0{len(raw)}\0".encode())
         h.update(raw)
     digest = h.hexdigest()
@@ -218,6 +222,24 @@ def build_caches() -> list[str]:
     return written
 
 
+# The functions that load (and so, when missing or stale, build) the derived tables, as
+# "module:function": what ``python -m bouncewise._data`` calls after the TOML caches.
+DERIVED = (
+    "bouncewise.diagnosis.tables:tables",
+    "bouncewise.diagnosis.reading:_commands_low",
+)
+
+
+def build_derived() -> None:
+    """Load every derived table of DERIVED once (building and storing those not cached)."""
+    import importlib
+
+    for spec in DERIVED:
+        module, _, func = spec.partition(":")
+        getattr(importlib.import_module(module), func)()
+
+
 if __name__ == "__main__":  # pragma: no cover - a build step
     for path in build_caches():
         print(path)
+    build_derived()

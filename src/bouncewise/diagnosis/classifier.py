@@ -26,7 +26,6 @@ facts (docs/diagnose.md, Performance).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -60,9 +59,11 @@ def weights() -> dict[str, Any]:
     return load_toml("diagnosis/data/weights.toml")
 
 
-@dataclass(frozen=True, slots=True)
 class Evidence:
-    """One fact that speaks for a reason, with the weight of its kind."""
+    """One fact that speaks for a reason, with the weight of its kind. Read-only. (A plain
+    class, not a dataclass: making dataclasses costs start-up time.)"""
+
+    __slots__ = ("reason", "kind", "rule", "matched", "source", "weight", "phrase", "provider")
 
     reason: str
     kind: str  # a key of weights.toml [weights]
@@ -70,8 +71,42 @@ class Evidence:
     matched: str
     source: str  # text | status | replycode | context | ...
     weight: float
-    phrase: Phrase | None = None
-    provider: str | None = None  # the provider whose reading this is
+    phrase: Phrase | None
+    provider: str | None  # the provider whose reading this is
+
+    def __init__(
+        self, reason: str, kind: str, rule: str, matched: str, source: str, weight: float,
+        phrase: Phrase | None = None, provider: str | None = None,
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "reason", reason)
+        setattr_(self, "kind", kind)
+        setattr_(self, "rule", rule)
+        setattr_(self, "matched", matched)
+        setattr_(self, "source", source)
+        setattr_(self, "weight", weight)
+        setattr_(self, "phrase", phrase)
+        setattr_(self, "provider", provider)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Evidence(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
     def entry(self, role: str) -> dict[str, Any]:
         return {"rule": self.rule, "matched": self.matched, "source": self.source, "weight": self.weight, "role": role}

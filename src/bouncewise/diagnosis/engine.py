@@ -28,8 +28,6 @@ from bouncewise.diagnosis.classifier import outcome_of as _outcome
 from bouncewise.diagnosis.classifier import rules as _rules
 from bouncewise.diagnosis.reading import (  # noqa: F401  (the engine's users and tests read these from here)
     _COMMAND_NEEDLES,
-    _COMMANDS,
-    _COMMANDS_LOW,
     _HOST_NEEDLES,
     _LOCAL_CHARS,
     _LOCAL_RUN,
@@ -39,7 +37,6 @@ from bouncewise.diagnosis.reading import (  # noqa: F401  (the engine's users an
     _STATUS_FAST,
     CODES_RE,
     HOST_RE,
-    LOG_HINT_RE,
     MAX_KEEP,
     MAX_MATCH,
     REPLY_RE,
@@ -50,6 +47,7 @@ from bouncewise.diagnosis.reading import (  # noqa: F401  (the engine's users an
     _missing_domain,
     _other_code,
     _retry_after,
+    _rx,
     _says_permanent,
     _to_text,
     _valid_reply,
@@ -66,10 +64,24 @@ from bouncewise.diagnosis.tables import (
     tables,
     words_of,
 )
-from bouncewise.loglines import parse_line
 
-# a 4xx/5xx reply code or a 4.x.x/5.x.x status anywhere in a text (a failure after a positive reply)
-_FAILURE_CODE = re.compile(r"(?<![\w.])(?:[45][0-5][0-9](?![\w.])|[45]\.[0-9]{1,3}\.[0-9]{1,3}(?![\d]))")
+
+@lru_cache(maxsize=1)
+def _failure_code() -> re.Pattern[str]:
+    """A 4xx/5xx reply code or a 4.x.x/5.x.x status anywhere in a text (a failure after a
+    positive reply); compiled on first use, as only positive replies need it."""
+    return re.compile(r"(?<![\w.])(?:[45][0-5][0-9](?![\w.])|[45]\.[0-9]{1,3}\.[0-9]{1,3}(?![\d]))")
+
+
+def __getattr__(name: str) -> Any:
+    """The reading module's patterns made on first use (reading._LAZY), under their names here too."""
+    from bouncewise.diagnosis import reading
+
+    if name in reading._LAZY:
+        return reading._rx(name)
+    if name == "_FAILURE_CODE":
+        return _failure_code()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # reasons that report no delivery failure: a positive reply, an out-of-office reply, a complaint report
 _NOT_FAILURES = frozenset({"delivered", "vacation", "feedback"})
@@ -292,7 +304,9 @@ def _diagnose(
     recipient: str | None = None
 
     # A mail-log line: take its fields and diagnose the reply inside it.
-    if _LOG_NEEDLES.any(t) and LOG_HINT_RE.search(t):
+    if _LOG_NEEDLES.any(t) and _rx("LOG_HINT_RE").search(t):
+        from bouncewise.loglines import parse_line  # (only log lines need it)
+
         parsed = parse_line(t)
         if parsed is not None:
             kind = "log"
@@ -327,7 +341,7 @@ def _diagnose(
     code_reason: str | None = None
     if replycode is not None and replycode[0] == "2" and (status is None or status[0] == "2"):
         # a positive reply, unless a failure code follows it (a transcript: "250 Sender ok ... 550 ...")
-        code_reason = None if _FAILURE_CODE.search(t) else "delivered"
+        code_reason = None if _failure_code().search(t) else "delivered"
     elif replycode is None and status is None:
         other = _other_code(t)
         if other is not None:
@@ -397,7 +411,7 @@ def _diagnose(
         code_providers = providers + [p for p in tb.anywhere if p not in providers]
     for pid in code_providers:
         prov = tb.providers[pid]
-        if prov.code_re is not None:
+        if prov.code_pattern is not None:
             m = prov.code_search(low)
             if m and m.group(1).lower() in prov.codes:
                 code_hit = (pid, prov.codes[m.group(1).lower()], m.group(0))

@@ -14,10 +14,11 @@ tests (`Needles`) skip a regex that cannot match (docs/diagnose.md, Performance)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bouncewise.diagnosis.classifier import rules as _rules
-from bouncewise.diagnosis.tables import Needles, literal_starts, needs_beyond_starts, quick_search
+from bouncewise.diagnosis.prefilters import Needles, literal_starts, needs_beyond_starts, quick_search
 
 MAX_MATCH = 8192  # characters of the text that are read for matching
 
@@ -86,9 +87,6 @@ HOST_RE = re.compile(
 )
 
 
-RCPT_RE = re.compile(r"RCPT TO:\s?<([^<>\s@]{1,200}@[^<>\s]{1,255})>", re.I)
-
-
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]"  # a character of an address's local part
 
 
@@ -101,15 +99,6 @@ _LOCAL_RUN = re.compile(_LOCAL + "*")
 _LOCAL_CHARS = "".join(c for c in map(chr, range(128)) if _LOCAL_RUN.fullmatch(c))  # (the same set)
 
 
-RETRY_RE = re.compile(
-    r"(?:try again|retry|come back|wait)[^0-9.;]{0,24}?(\d{1,6})\s?(seconds?|secs?|s\b|minutes?|mins?|hours?|hrs?|h\b)",
-    re.I,
-)
-
-
-LOG_HINT_RE = re.compile(r"\bto=<|\s(?:\*\*|==|=>|->)\s|\bstat=|\bstatus=")
-
-
 # one of these is in every log line that parse_line reads (tested before LOG_HINT_RE)
 _LOG_NEEDLES = Needles(("to=", "status=", " ** ", " == ", " => ", " -> "))
 
@@ -120,14 +109,85 @@ _COMMAND_NEEDLES = Needles(
 )
 
 
-_COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"in reply to end of data|after end of data|after sending message|after (?:the )?final \.|after data\b.{0,3}$|<<< .{0,20}\bdata\b", re.I), "."),
-    (re.compile(r"in reply to data\b|after data\b|>>> data\b", re.I), "DATA"),
-    (re.compile(r"in reply to rcpt|after (?:pipelined )?rcpt|>>> rcpt\b|\brcpt to:", re.I), "RCPT"),
-    (re.compile(r"in reply to mail|after (?:pipelined )?mail\b|>>> mail\b|\bmail from:", re.I), "MAIL"),
-    (re.compile(r"in reply to (?:ehlo|helo|lhlo)|after (?:ehlo|helo|lhlo)|>>> (?:ehlo|helo)\b|while performing the (?:ehlo|helo)", re.I), "EHLO"),
-    (re.compile(r"in reply to (?:the )?initial|after (?:the )?initial connection|refused to talk to me|greeting|banner", re.I), "CONN"),
+# The SMTP commands a reply names (tried in this order; IGNORECASE)
+_COMMAND_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"in reply to end of data|after end of data|after sending message|after (?:the )?final \.|after data\b.{0,3}$|<<< .{0,20}\bdata\b", "."),
+    (r"in reply to data\b|after data\b|>>> data\b", "DATA"),
+    (r"in reply to rcpt|after (?:pipelined )?rcpt|>>> rcpt\b|\brcpt to:", "RCPT"),
+    (r"in reply to mail|after (?:pipelined )?mail\b|>>> mail\b|\bmail from:", "MAIL"),
+    (r"in reply to (?:ehlo|helo|lhlo)|after (?:ehlo|helo|lhlo)|>>> (?:ehlo|helo)\b|while performing the (?:ehlo|helo)", "EHLO"),
+    (r"in reply to (?:the )?initial|after (?:the )?initial connection|refused to talk to me|greeting|banner", "CONN"),
 )
+
+
+def _command_prefilters() -> list[tuple[bool, tuple[tuple[str, ...], ...], tuple[str, ...]]]:
+    """For each of _COMMAND_PATTERNS: (whether it can run without IGNORECASE on lower-cased
+    ASCII text, its literal_needs beyond its starts, its literal_starts): plain data, kept in
+    the derived cache (reading them from the patterns' parsed form costs milliseconds)."""
+    rows: list[tuple[bool, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
+    for pattern, _ in _COMMAND_PATTERNS:
+        fast = _caseless(re.compile(pattern, re.I))
+        rows.append((True, needs_beyond_starts(pattern), literal_starts(pattern)) if fast is not None else (False, (), ()))
+    return rows
+
+
+def _commands_low() -> tuple[tuple[re.Pattern[str] | None, tuple[tuple[str, ...], ...], tuple[str, ...], str], ...]:
+    """(pattern for lower-cased ASCII text or None, its literal_needs, its literal_starts, name)
+    for each command pattern."""
+    from bouncewise._data import load_derived
+
+    rows = load_derived("diagnosis-commands", ("diagnosis/reading.py", "diagnosis/prefilters.py"), _command_prefilters)
+    return tuple(
+        (re.compile(pattern), tuple(needs), tuple(starts), name) if safe else (None, (), (), name)
+        for (pattern, name), (safe, needs, starts) in zip(_COMMAND_PATTERNS, rows, strict=True)
+    )
+
+
+# Patterns that only some texts need (a log line, a command named in the text, a wait time, a
+# code outside RFC 5321, "<domain> does not exist", "RCPT TO:<...>"): compiled on first use by
+# _rx(name); the module's attribute of that name gives the same object.
+_LAZY: dict[str, Callable[[], Any]] = {
+    "RCPT_RE": lambda: re.compile(r"RCPT TO:\s?<([^<>\s@]{1,200}@[^<>\s]{1,255})>", re.I),
+    "_RCPT_LOW": lambda: _caseless(re.compile(_rx("RCPT_RE").pattern.replace("RCPT TO", "rcpt to"), re.I)),
+    "RETRY_RE": lambda: re.compile(
+        r"(?:try again|retry|come back|wait)[^0-9.;]{0,24}?(\d{1,6})\s?(seconds?|secs?|s\b|minutes?|mins?|hours?|hrs?|h\b)",
+        re.I,
+    ),
+    "_RETRY_LOW": lambda: _caseless(_rx("RETRY_RE")),
+    "LOG_HINT_RE": lambda: re.compile(r"\bto=<|\s(?:\*\*|==|=>|->)\s|\bstat=|\bstatus="),
+    "_COMMANDS": lambda: tuple((re.compile(pattern, re.I), name) for pattern, name in _COMMAND_PATTERNS),
+    "_COMMANDS_LOW": _commands_low,
+    "_COMMANDS_BOTH": lambda: tuple(
+        (*fast, rx) for fast, (rx, _) in zip(_rx("_COMMANDS_LOW"), _rx("_COMMANDS"), strict=True)
+    ),
+    # A code that find_codes does not take for a reply: an intermediate reply ("354 Start mail
+    # input", "334"), a number outside RFC 5321 that reference lists give a meaning ("SMTP Error
+    # 101", "111 Can't open SMTP stream", GroupWise's "420 TCP Read Error"), or a seeds-style
+    # dotted rendering of a three-digit reply whose first digit no enhanced status code has
+    # ("1.0.1" = 101, "3.5.4" = 354).
+    "_OTHER_CODE": lambda: re.compile(
+        r"(?:^|error:?\s|,\s)(?:([13][0-5][0-9]|420)|([13])\.([0-5])\.([0-9]))(?![\w.])", re.I
+    ),
+    "_DOES_NOT_EXIST": lambda: re.compile(r"\bdoes not exist\b", re.I),
+    "_DOMAIN_TOKEN": lambda: re.compile(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}"),
+}
+_MADE: dict[str, Any] = {}
+
+
+def _rx(name: str) -> Any:
+    """The lazily made pattern (or table of patterns) ``name`` of _LAZY. (Where a text often
+    needs one, ``_MADE.get(name) or _rx(name)`` saves the function call.)"""
+    try:
+        return _MADE[name]
+    except KeyError:
+        value = _MADE[name] = _LAZY[name]()
+        return value
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return _rx(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _valid_status(value: str | None) -> str | None:
@@ -202,22 +262,6 @@ def _caseless(rx: re.Pattern[str]) -> re.Pattern[str] | None:
     return re.compile(rx.pattern, rx.flags & ~re.IGNORECASE)
 
 
-# (pattern for lower-cased ASCII text or None, its literal_needs, its literal_starts, name)
-_COMMANDS_LOW = tuple(
-    (fast, needs_beyond_starts(fast.pattern), literal_starts(fast.pattern), name) if fast is not None else (None, (), (), name)
-    for fast, name in ((_caseless(rx), name) for rx, name in _COMMANDS)
-)
-
-
-_COMMANDS_BOTH = tuple((*fast, rx) for fast, (rx, _) in zip(_COMMANDS_LOW, _COMMANDS, strict=True))
-
-
-_RCPT_LOW = _caseless(re.compile(RCPT_RE.pattern.replace("RCPT TO", "rcpt to"), RCPT_RE.flags))
-
-
-_RETRY_LOW = _caseless(RETRY_RE)
-
-
 # each alternative of HOST_RE holds one of these strings
 _HOST_NEEDLES = Needles(("[", "host", "relay=", "H=", "Connected to "))
 
@@ -229,14 +273,14 @@ def find_command(text: str, low: str | None = None) -> str | None:
     if not _COMMAND_NEEDLES.any(low):
         return None
     if text.isascii():  # one pass of substring tests, a regex only where one can match
-        for fast, needs, starts, name, rx in _COMMANDS_BOTH:
+        for fast, needs, starts, name, rx in _MADE.get("_COMMANDS_BOTH") or _rx("_COMMANDS_BOTH"):
             if fast is None:
                 if rx.search(text):
                     return name
             elif quick_search(fast, low, needs, starts):
                 return name
         return None
-    for rx, name in _COMMANDS:
+    for rx, name in _rx("_COMMANDS"):
         if rx.search(text):
             return name
     return None
@@ -267,12 +311,13 @@ def find_recipient(text: str, command: str | None, low: str | None = None) -> st
         low = text.lower()
     ascii_text = text.isascii()
     if "rcpt to" in low:
-        if _RCPT_LOW is not None and ascii_text:
-            m = _RCPT_LOW.search(low)
+        rcpt_low = _MADE.get("_RCPT_LOW") or _rx("_RCPT_LOW")
+        if rcpt_low is not None and ascii_text:
+            m = rcpt_low.search(low)
             if m:
                 return text[m.start(1) : m.end(1)]
         else:
-            m = RCPT_RE.search(text)
+            m = _rx("RCPT_RE").search(text)
             if m:
                 return m.group(1)
     if command == "MAIL" or (low.find("sender", 0, 200) >= 0 if ascii_text else "sender" in text[:200].lower()):
@@ -312,16 +357,11 @@ def _is_binary(sample: str) -> bool:
 # "334"), a number outside RFC 5321 that reference lists give a meaning ("SMTP Error 101", "111
 # Can't open SMTP stream", GroupWise's "420 TCP Read Error"), or a seeds-style dotted rendering of
 # a three-digit reply whose first digit no enhanced status code has ("1.0.1" = 101, "3.5.4" = 354).
-_OTHER_CODE = re.compile(
-    r"(?:^|error:?\s|,\s)(?:([13][0-5][0-9]|420)|([13])\.([0-5])\.([0-9]))(?![\w.])", re.I
-)
-
-
 def _other_code(text: str) -> tuple[str, str] | None:
     """(code, reason) for such a code at the start of ``text`` or after "error" or ", "; the
     reason of a positive (3xx) code is "delivered" (not a failure), else the one rules.toml's
     [nonstandard_codes] gives; None when there is no such code."""
-    m = _OTHER_CODE.search(text[:300])
+    m = (_MADE.get("_OTHER_CODE") or _rx("_OTHER_CODE")).search(text[:300])
     if m is None:
         return None
     code = m.group(1) or (m.group(2) + m.group(3) + m.group(4))
@@ -331,24 +371,18 @@ def _other_code(text: str) -> tuple[str, str] | None:
     return (code, str(reason)) if reason else None
 
 
-_DOES_NOT_EXIST = re.compile(r"\bdoes not exist\b", re.I)
-
-
-_DOMAIN_TOKEN = re.compile(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}")
-
-
 def _missing_domain(text: str) -> str | None:
     """The domain in "<domain> does not exist" (a host name right before the words, no "@")."""
     low = text[:MAX_MATCH]
     if "does not exist" not in low.lower():
         return None
-    for n, m in enumerate(_DOES_NOT_EXIST.finditer(low)):
+    for n, m in enumerate(_rx("_DOES_NOT_EXIST").finditer(low)):
         if n > 4:
             break
         before = low[max(0, m.start() - 260) : m.start()].rstrip()
         token = before.rsplit(None, 1)[-1] if before else ""
         token = token.strip("<>[]()\"':,;").rstrip(".")
-        if "@" not in token and _DOMAIN_TOKEN.fullmatch(token):
+        if "@" not in token and _rx("_DOMAIN_TOKEN").fullmatch(token):
             return token.lower()
     return None
 
@@ -368,7 +402,8 @@ def _retry_after(text: str, special: dict[str, Any] | None, low_text: str | None
     low = low_text[:2048] if low_text is not None and text.isascii() else head.lower()
     m = None
     if "again" in low or "retry" in low or "come back" in low or "wait" in low:
-        m = _RETRY_LOW.search(low) if _RETRY_LOW is not None and head.isascii() else RETRY_RE.search(head)
+        retry_low = _MADE.get("_RETRY_LOW") or _rx("_RETRY_LOW")
+        m = retry_low.search(low) if retry_low is not None and head.isascii() else _rx("RETRY_RE").search(head)
     if m:
         n = int(m.group(1))
         unit = m.group(2).lower()[:1]

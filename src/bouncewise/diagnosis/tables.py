@@ -17,16 +17,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from functools import cache
 from itertools import filterfalse
 from typing import Any
 
 from bouncewise._data import data_files, load_toml
+from bouncewise.diagnosis.prefilters import (  # noqa: F401  (names read from here by the readers and tests)
+    Needles,
+    char_gate,
+    has_needs,
+    literal_needs,
+    literal_starts,
+    needs_beyond_starts,
+    quick_search,
+)
 
 WORD_RE = re.compile(r"[^\W_]+")
-_CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+@cache
+def _cjk() -> re.Pattern[str]:
+    """A character of a script written without spaces (only the builder needs it: compiling
+    these ranges costs more than the rest of the module)."""
+    return re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
 def fold(text: str) -> str:
@@ -56,17 +70,64 @@ def words_of(text: str) -> list[str]:
     return WORD_RE.findall(fold(text))
 
 
-@dataclass(frozen=True, slots=True)
 class Phrase:
+    """One phrase of the tables. Read-only; equal when all fields are. (A plain class, not a
+    dataclass: making the dataclasses of the engine cost a tenth of its start-up.)"""
+
+    __slots__ = ("needle", "raw", "target", "kind", "source", "provider", "status", "host_only", "extra")
+
     needle: tuple[str, ...]  # normalised parts, padded; one part = phrase, more = in order
     raw: str  # the phrase as written in the data file (for evidence)
     target: str  # reason name, or provider id for kind == "marker"
     kind: str  # "phrase" | "weak" | "not" | "special" | "provider" | "marker"
     source: str  # which table: "phrases.toml:userunknown:en", "providers/google.toml"
-    provider: str | None = None
-    status: str | None = None  # provider rule: only with a status starting with this
-    host_only: bool = False  # provider rule: only when the provider is known from rhost or vendor
-    extra: dict[str, Any] | None = None  # special: retry, retry_after, explanation, advice
+    provider: str | None  # provider rule: whose
+    status: str | None  # provider rule: only with a status starting with this
+    host_only: bool  # provider rule: only when the provider is known from rhost or vendor
+    extra: dict[str, Any] | None  # special: retry, retry_after, explanation, advice
+
+    def __init__(
+        self,
+        needle: tuple[str, ...],
+        raw: str,
+        target: str,
+        kind: str,
+        source: str,
+        provider: str | None = None,
+        status: str | None = None,
+        host_only: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "needle", needle)
+        setattr_(self, "raw", raw)
+        setattr_(self, "target", target)
+        setattr_(self, "kind", kind)
+        setattr_(self, "source", source)
+        setattr_(self, "provider", provider)
+        setattr_(self, "status", status)
+        setattr_(self, "host_only", host_only)
+        setattr_(self, "extra", extra)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Phrase(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
     def matches(self, padded: str) -> bool:
         pos = 0
@@ -91,67 +152,147 @@ _COMMON = frozenset(
 MEMO_SIZE = 4096  # word sequences remembered by Index.find
 
 
-@dataclass(slots=True)
+def needle_in(needle: tuple[str, ...], padded: str) -> bool:
+    """Phrase.matches for a needle: its parts occur in ``padded`` in this order."""
+    pos = 0
+    for part in needle:
+        i = padded.find(part, pos)
+        if i < 0:
+            return False
+        pos = i + len(part) - 1
+    return True
+
+
+class PhraseList:
+    """The phrases of an index, in rank order, each made into a Phrase on first use from its
+    row (the fields in order, as marshal bytes): a process reads a few dozen of the two
+    thousand. The same Phrase object comes back for a rank every time."""
+
+    __slots__ = ("_rows", "_made")
+
+    def __init__(self, rows: list[bytes]) -> None:
+        self._rows = rows
+        self._made: list[Phrase | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._rows)))]
+        p = self._made[i]
+        if p is None:
+            import marshal
+
+            p = self._made[i] = Phrase(*marshal.loads(self._rows[i]))
+        return p
+
+    def __iter__(self) -> Iterator[Phrase]:
+        for i in range(len(self._rows)):
+            yield self[i]
+
+
+def _row(p: Phrase) -> tuple[Any, ...]:
+    return (p.needle, p.raw, p.target, p.kind, p.source, p.provider, p.status, p.host_only, p.extra)
+
+
 class Index:
-    by_word: dict[str, list[Phrase]] = field(default_factory=dict)  # anchor word -> phrases
-    raw: list[Phrase] = field(default_factory=list)  # CJK phrases: substring tests
-    # every phrase, in the order of the data files (its position is its rank among hits)
-    phrases: list[Phrase] = field(default_factory=list)
-    # anchor word -> ((needle when it has one part else None, a phrase with that needle,
-    # ((rank, phrase), ...) for every phrase with the same needle), ...)
-    _fast: dict[str, tuple[tuple[str | None, Phrase, tuple[tuple[int, Phrase], ...]], ...]] = field(
-        default_factory=dict
-    )
-    _keys: frozenset[str] = frozenset()
-    # anchor word -> ((needle when it has one part else None, a phrase with that needle,
-    # (rank, ...) of every phrase with the same needle), ...): what search_ranks tests
-    _fast_ranks: dict[str, tuple[tuple[str | None, Phrase, tuple[int, ...]], ...]] = field(default_factory=dict)
-    _raw_ranks: tuple[tuple[int, str], ...] = ()  # (rank, raw) of the CJK phrases
-    # every word of every word phrase (word -> word): what search_ranks can see of a text
-    _vocab: dict[str, str] = field(default_factory=dict)
-    # words of a text, reduced to the vocabulary (None for any other word) -> search_ranks
-    _memo: dict[tuple[str | None, ...], tuple[int, ...]] = field(default_factory=dict)
+    """The phrase index. Built by add() and freeze() (tables' builder), or from the plain
+    data that plain() gives (from_plain: the derived cache); both answer the same."""
+
+    __slots__ = ("_adding", "phrases", "_raw_idx", "_keys", "_fast_ranks", "_raw_ranks", "_vocab", "_memo")
+
+    def __init__(self) -> None:
+        self._adding: list[Phrase] = []
+        # every phrase, in the order of the data files (its position is its rank among hits)
+        self.phrases: list[Phrase] | PhraseList = self._adding
+        self._raw_idx: list[int] = []  # ranks of the CJK phrases (substring tests)
+        self._keys: frozenset[str] = frozenset()
+        # anchor word -> ((needle when it has one part else None, the needle, (rank, ...) of
+        # every phrase with that needle), ...): what search_ranks tests
+        self._fast_ranks: dict[str, tuple[tuple[str | None, tuple[str, ...], tuple[int, ...]], ...]] = {}
+        self._raw_ranks: tuple[tuple[int, str], ...] = ()  # (rank, raw) of the CJK phrases
+        # every word of every word phrase (word -> word): what search_ranks can see of a text
+        self._vocab: dict[str, str] = {}
+        # words of a text, reduced to the vocabulary (None for any other word) -> search_ranks
+        self._memo: dict[tuple[str | None, ...], tuple[int, ...]] = {}
+
+    @property
+    def by_word(self) -> dict[str, list[Phrase]]:
+        """Anchor word -> the phrases filed under it (in rank order)."""
+        phrases = self.phrases
+        return {w: [phrases[r] for r in sorted(r for *_, same in groups for r in same)] for w, groups in self._fast_ranks.items()}
+
+    @property
+    def raw(self) -> list[Phrase]:
+        """The CJK phrases (tested as substrings of the folded text)."""
+        return [self.phrases[r] for r in self._raw_idx]
 
     def add(self, phrase: Phrase) -> None:
         if not any(part.split() for part in phrase.needle):
             return
-        self.phrases.append(phrase)
-        self._fast = {}  # rebuilt by freeze()
+        self._adding.append(phrase)
+        self._fast_ranks = {}  # rebuilt by freeze()
 
     def freeze(self) -> None:
         """File every phrase under its rarest word (call once, after the last add())."""
         df: dict[str, int] = {}
         plain: list[tuple[int, Phrase, list[str]]] = []
-        self.by_word, self.raw = {}, []
-        for rank, phrase in enumerate(self.phrases):
-            if _CJK_RE.search(phrase.raw):
-                self.raw.append(phrase)
+        self._raw_idx = []
+        for rank, phrase in enumerate(self._adding):
+            if _cjk().search(phrase.raw):
+                self._raw_idx.append(rank)
                 continue
             words = [w for part in phrase.needle for w in part.split()]
             for w in set(words):
                 df[w] = df.get(w, 0) + 1
             plain.append((rank, phrase, words))
-        fast: dict[str, dict[tuple[str, ...], list[tuple[int, Phrase]]]] = {}
+        fast: dict[str, dict[tuple[str, ...], list[int]]] = {}
         for rank, phrase, words in plain:
             anchor = min(words, key=lambda w: (w in _COMMON or w.isdigit() or len(w) < 3, df[w], -len(w), w))
-            self.by_word.setdefault(anchor, []).append(phrase)
-            fast.setdefault(anchor, {}).setdefault(phrase.needle, []).append((rank, phrase))
-        self._fast = {
-            w: tuple(
-                (needle[0] if len(needle) == 1 else None, same[0][1], tuple(same))
-                for needle, same in groups.items()
-            )
+            fast.setdefault(anchor, {}).setdefault(phrase.needle, []).append(rank)
+        self._fast_ranks = {
+            w: tuple((needle[0] if len(needle) == 1 else None, needle, tuple(same)) for needle, same in groups.items())
             for w, groups in fast.items()
         }
-        self._keys = frozenset(self._fast)
-        self._fast_ranks = {
-            w: tuple((single, p, tuple(r for r, _ in same)) for single, p, same in groups)
-            for w, groups in self._fast.items()
-        }
-        rank_of = {id(p): r for r, p in enumerate(self.phrases)}
-        self._raw_ranks = tuple((rank_of[id(p)], p.raw) for p in self.raw)
+        self._keys = frozenset(self._fast_ranks)
+        self._raw_ranks = tuple((r, self._adding[r].raw) for r in self._raw_idx)
         self._vocab = {w: w for w in df}
         self._memo = {}
+
+    def plain(self) -> dict[str, Any]:
+        """The frozen index as plain data (what marshal stores); from_plain(plain()) answers
+        as this index does."""
+        import marshal
+
+        if not self._fast_ranks and self._adding:
+            self.freeze()
+        return {
+            # one marshal string per phrase: loading the table then makes 2,000 bytes
+            # objects, not 2,000 rows of tuples; a row is read when its phrase is first used
+            "phrases": [marshal.dumps(_row(p)) for p in self.phrases],
+            "raw_text": [self.phrases[r].raw for r in self._raw_idx],
+            "raw": self._raw_idx,
+            "fast": self._fast_ranks,
+            "vocab": list(self._vocab),
+        }
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> Index:
+        index = cls()
+        rows = data["phrases"]
+        index.phrases = PhraseList(rows)
+        index._adding = []
+        index._raw_idx = data["raw"]
+        index._fast_ranks = data["fast"]
+        index._keys = frozenset(index._fast_ranks)
+        index._raw_ranks = tuple(zip(index._raw_idx, data["raw_text"], strict=True))
+        index._vocab = {w: w for w in data["vocab"]}
+        return index
+
+    def _ready(self) -> None:
+        if not self._fast_ranks and self._adding:
+            self.freeze()
 
     def search(self, padded: str, words: list[str], folded: str | None) -> list[Phrase]:
         """Every phrase found in ``padded`` (word phrases, in table order), then CJK phrases."""
@@ -168,8 +309,8 @@ class Index:
         (CJK phrases are substring tests) or very long texts."""
         if folded is not None or len(words) > 160:
             return self.search_ranks(padded, words, folded)
-        if not self._fast and self.phrases:
-            self.freeze()
+        if not self._fast_ranks:
+            self._ready()
         key = tuple(map(self._vocab.get, words))
         found = self._memo.get(key)
         if found is None:
@@ -193,19 +334,19 @@ class Index:
     def search_ranks(self, padded: str, words: list[str], folded: str | None) -> tuple[int, ...]:
         """What search() finds, as ranks (positions in ``phrases``): a hashable answer that
         the engine uses as part of its cache key."""
-        if not self._fast and self.phrases:
-            self.freeze()
+        if not self._fast_ranks:
+            self._ready()
         fast = self._fast_ranks
         keys = self._keys.intersection(words)
         if not keys and folded is None:
             return ()
         found: list[int] = []
         for w in keys:
-            for single, p, same in fast[w]:
+            for single, needle, same in fast[w]:
                 if single is not None:
                     if single in padded:
                         found += same
-                elif p.matches(padded):
+                elif needle_in(needle, padded):
                     found += same
         if len(found) > 1:
             found.sort()
@@ -217,7 +358,7 @@ class Index:
 
 
 def _norm_phrase(text: str) -> str:
-    if _CJK_RE.search(text):
+    if _cjk().search(text):
         return fold(text)
     padded, _ = normalise(text)
     return padded
@@ -227,298 +368,106 @@ def _phrase(raw: str | list[str], **kw: Any) -> Phrase:
     parts = [raw] if isinstance(raw, str) else list(raw)
     needle = tuple(_norm_phrase(p) for p in parts)
     shown = raw if isinstance(raw, str) else " … ".join(parts)
-    return Phrase(needle=needle, raw=shown if not _CJK_RE.search(shown) else fold(shown), **kw)
+    return Phrase(needle=needle, raw=shown if not _cjk().search(shown) else fold(shown), **kw)
 
 
-def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...]:
-    """What any match of ``pattern`` must contain, read from its parsed form: a tuple of
-    conditions, each a tuple of lower-case ASCII strings of which the match contains one
-    (e.g. ``aup#([0-9a-z]{2,10})`` needs ``("aup#",)``). Used to skip a regex search on
-    lower-cased ASCII text that cannot match; () when nothing can be said."""
-    try:
-        from re import _constants as sre_c  # type: ignore[attr-defined]
-        from re import _parser as sre_p  # type: ignore[attr-defined]
-
-        tree = sre_p.parse(pattern)
-    except Exception:
-        return ()
-    needs: list[tuple[str, ...]] = []
-
-    def is_lit(op: Any, av: Any) -> bool:
-        return op is sre_c.LITERAL and av < 128
-
-    def lead(seq: Any) -> str:
-        out = []
-        for op, av in seq:
-            if op is sre_c.AT and not out:  # \b, ^ …: consume nothing
-                continue
-            if not is_lit(op, av):
-                break
-            out.append(chr(av).lower())
-        return "".join(out)
-
-    def walk(seq: Any) -> None:
-        run: list[str] = []
-        for op, av in seq:
-            if is_lit(op, av):
-                run.append(chr(av).lower())
-                continue
-            if run:
-                needs.append(("".join(run),))
-                run = []
-            if op is sre_c.SUBPATTERN:
-                walk(av[3])
-            elif op is sre_c.BRANCH:
-                alts = [lead(b) for b in av[1]]
-                if alts and all(alts):  # (an alternative that holds another one adds nothing)
-                    needs.append(tuple(sorted({a for a in alts if not any(b != a and b in a for b in alts)})))
-            elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
-                walk(av[2])
-            elif op is sre_c.IN and 0 < len(av) <= 4 and all(o is sre_c.LITERAL and a < 128 for o, a in av):
-                needs.append(tuple(sorted({chr(a).lower() for _, a in av})))  # e.g. [_-]
-        if run:
-            needs.append(("".join(run),))
-
-    try:
-        walk(tree)
-    except Exception:
-        return ()
-    return tuple(sorted(needs, key=len))
-
-
-def literal_starts(pattern: str) -> tuple[str, ...]:
-    """Lower-case ASCII strings one of which every match of ``pattern`` starts with (after
-    zero-width tests such as ``\\b``), e.g. ``("in reply to rcpt", "after ", "rcpt to:")``;
-    () when nothing can be said. A search may then begin where the first of them occurs."""
-    try:
-        from re import _constants as sre_c  # type: ignore[attr-defined]
-        from re import _parser as sre_p  # type: ignore[attr-defined]
-
-        tree = sre_p.parse(pattern)
-    except Exception:
-        return ()
-
-    zero_width = (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT)
-
-    def starts(seq: Any, depth: int = 0) -> tuple[set[str], bool] | None:
-        """(strings, whole): every match of ``seq`` starts with one of the strings; ``whole``
-        when each string is a complete match of ``seq`` (so what follows ``seq`` may be
-        appended). None when nothing can be said."""
-        if depth > 20:
-            return None
-        out = {""}
-        for op, av in seq:
-            if op in zero_width:  # consumes nothing
-                continue
-            part: tuple[set[str], bool] | None
-            if op is sre_c.LITERAL and av < 128:
-                part = ({chr(av).lower()}, True)
-            elif op is sre_c.SUBPATTERN:
-                part = starts(av[3], depth + 1)
-            elif op is sre_c.BRANCH:
-                alts = [starts(alt, depth + 1) for alt in av[1]]
-                if any(a is None or "" in a[0] for a in alts):
-                    part = None
-                else:
-                    part = (set().union(*(a[0] for a in alts)), all(a[1] for a in alts))  # type: ignore[index]
-            elif op is sre_c.IN and av and all(o is sre_c.LITERAL and a < 128 for o, a in av):
-                part = ({chr(a).lower() for _, a in av}, True)
-            else:
-                part = None
-            if part is None or len(out) * len(part[0]) > 64:
-                return (out, False) if out != {""} else None
-            out = {a + b for a in out for b in part[0]}
-            if not part[1]:
-                return out, False
-        return out, True
-
-    try:
-        res = starts(tree)
-    except Exception:
-        return ()
-    found = res[0] if res is not None else set()
-    if not found or "" in found:
-        return ()
-    return tuple(sorted(a for a in found if not any(b != a and a.startswith(b) for b in found)))
-
-
-def quick_search(
-    rx: re.Pattern[str], low: str, needs: tuple[tuple[str, ...], ...], starts: tuple[str, ...]
-) -> re.Match[str] | None:
-    """``rx.search(low)`` for a lower-cased text, made cheap on ASCII text: None at once when
-    a string that every match contains is missing (``needs``), else the search begins at the
-    first place where a match can start (``starts``); look-behinds and ``\\b`` still see the
-    characters before that place, so the answer is the same."""
-    if low.isascii():
-        if needs and not has_needs(low, needs):
-            return None
-        if starts:
-            pos = -1
-            for a in starts:
-                i = low.find(a)
-                if i >= 0 and (pos < 0 or i < pos):
-                    pos = i
-            if pos < 0:
-                return None
-            return rx.search(low, pos)
-    return rx.search(low)
-
-
-def needs_beyond_starts(pattern: str) -> tuple[tuple[str, ...], ...]:
-    """literal_needs(pattern) less the conditions that finding one of its literal_starts
-    already fulfils (quick_search looks for those anyway)."""
-    starts = literal_starts(pattern)
-    return tuple(
-        alts
-        for alts in literal_needs(pattern)
-        if not (starts and all(any(a in s for a in alts) for s in starts))
-    )
-
-
-def has_needs(low: str, needs: tuple[tuple[str, ...], ...]) -> bool:
-    """Whether ``low`` holds, for each condition of ``needs``, one of its strings."""
-    for alts in needs:
-        for a in alts:
-            if a in low:
-                break
-        else:
-            return False
-    return True
-
-
-# English letters, rarest first (only speed depends on this order)
-_LETTER_RARITY = {c: i for i, c in enumerate("zqjxkvbpgwyfmculdhrsnioate")}
-
-
-_PUNCT_RARITY = {c: 0 for c in "#$%^&*|~`_/\\=+{}"} | {c: 1 for c in "-@<>[]()'\"!?"} | {c: 2 for c in ".,:;"}
-
-
-def _char_rank(c: str) -> int:
-    """How likely ``c`` is to be in a reply (lower: less likely): rare punctuation, other
-    punctuation, common punctuation, digits, letters by their rarity in English, space."""
-    if c.isspace():
-        return 100
-    if c in _LETTER_RARITY:
-        return 4 + _LETTER_RARITY[c]
-    if c.isdigit():
-        return 3
-    return _PUNCT_RARITY.get(c, 1)
-
-
-def _gate_char(s: str) -> str:
-    """The character of ``s`` least likely to be in a reply."""
-    return min(s, key=_char_rank) if s else ""
-
-
-def char_gate(needs: tuple[tuple[str, ...], ...], starts: tuple[str, ...]) -> frozenset[str] | None:
-    """Characters one of which every match with these literal_needs / literal_starts
-    contains (the least likely such set), or None when nothing can be said."""
-    options: list[frozenset[str]] = [frozenset(alts) for alts in needs if alts and all(len(a) == 1 for a in alts)]
-    if starts:
-        options += [frozenset(c) for c in set.intersection(*(set(a) for a in starts))]
-    if not options:
-        return None
-    return min(options, key=lambda cs: (max(_char_rank(c) for c in cs), len(cs), sorted(cs)))
-
-
-class Needles:
-    """A fixed list of strings looked for in a text. A string whose rarest character
-    (``_gate_char``) is unlikely in a reply (a rare mark, or one of the letters z q j x k v)
-    is only searched for when that character is in the text; any other string is searched for
-    directly (a test of a common character costs as much as the search itself). Same answers
-    as testing every string, in fewer steps when most are absent."""
-
-    __slots__ = ("strings", "groups", "plain", "plain_strings", "any")
-
-    def __init__(self, strings: Any) -> None:
-        self.strings: tuple[str, ...] = tuple(strings)
-        groups: dict[str, list[tuple[int, str]]] = {}
-        plain: list[tuple[int, str]] = []
-        for i, s in enumerate(self.strings):
-            c = _gate_char(s)
-            if c and (_char_rank(c) < 2 or 4 <= _char_rank(c) < 10):  # worth a test of its own
-                groups.setdefault(c, []).append((i, s))
-            else:
-                plain.append((i, s))
-        self.groups = tuple((c, tuple(items)) for c, items in groups.items())
-        self.plain = tuple(plain)  # (position in strings, string), in list order
-        self.plain_strings = tuple(s for _, s in plain)
-        # any(): the tests written out as one expression (no loop to run per string; every
-        # string is a repr()'d literal, so the source holds nothing but these tests)
-        terms = [f"{s!r} in t" for s in self.plain_strings]
-        terms += [
-            f"{c!r} in t" if all(s == c for _, s in items) else f"({c!r} in t and ({' or '.join(f'{s!r} in t' for _, s in items)}))"
-            for c, items in self.groups
-        ]
-        self.any: Callable[[str], bool] = eval("lambda t: " + (" or ".join(terms) or "False"))  # noqa: S307
-
-    def first(self, text: str) -> str | None:
-        """The first of the strings (in list order) that ``text`` contains, else None."""
-        best = -1
-        for i, s in self.plain:  # (in list order: the first found is the first of them)
-            if s in text:
-                best = i
-                break
-        for c, items in self.groups:
-            if c in text:
-                for i, s in items:
-                    if (best < 0 or i < best) and s in text:
-                        best = i
-        return self.strings[best] if best >= 0 else None
-
-    def any_loop(self, text: str) -> bool:
-        """Whether ``text`` contains one of the strings (what ``any(text)`` answers; ``any`` is
-        set per instance in __init__)."""
-        for s in self.plain_strings:
-            if s in text:
-                return True
-        for c, items in self.groups:
-            if c in text:
-                for _, s in items:
-                    if s in text:
-                        return True
-        return False
-
-
-@dataclass(slots=True)
 class Provider:
-    id: str
-    name: str
-    hosts: tuple[str, ...]
-    vendors: tuple[str, ...]
-    code_re: re.Pattern[str] | None
-    codes: dict[str, str]
-    anywhere: bool = False  # apply code_re even when the provider was not recognised
-    code_needs: tuple[tuple[str, ...], ...] = ()  # literal_needs(code pattern)
-    code_starts: tuple[str, ...] = ()  # literal_starts(code pattern)
+    """A provider's data: its hosts and vendor names, and its own codes."""
+
+    __slots__ = ("id", "name", "hosts", "vendors", "code_pattern", "codes", "anywhere", "code_needs", "code_starts", "_rx")
+
+    def __init__(
+        self,
+        id: str,  # noqa: A002
+        name: str,
+        hosts: tuple[str, ...],
+        vendors: tuple[str, ...],
+        code_pattern: str | None,
+        codes: dict[str, str],
+        anywhere: bool = False,
+        code_needs: tuple[tuple[str, ...], ...] = (),
+        code_starts: tuple[str, ...] = (),
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.hosts = hosts
+        self.vendors = vendors
+        self.code_pattern = code_pattern  # the codes' pattern (case-insensitive), compiled on first use
+        self.codes = codes
+        self.anywhere = anywhere  # apply the code pattern even when the provider was not recognised
+        self.code_needs = code_needs  # needs_beyond_starts(code pattern)
+        self.code_starts = code_starts  # literal_starts(code pattern)
+        self._rx: re.Pattern[str] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__[:-1])
+
+    __hash__ = None  # type: ignore[assignment]  # (mutable, like the dataclass it was)
+
+    def __repr__(self) -> str:
+        return "Provider(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__[:-1]) + ")"
+
+    @property
+    def code_re(self) -> re.Pattern[str] | None:
+        """The compiled code pattern (None when the provider has none)."""
+        if self._rx is None and self.code_pattern is not None:
+            self._rx = re.compile(self.code_pattern, re.I)
+        return self._rx
 
     def code_search(self, low: str) -> re.Match[str] | None:
         """``code_re.search(low)`` on the lower-cased text (see quick_search)."""
-        if self.code_re is None:
-            return None
-        return quick_search(self.code_re, low, self.code_needs, self.code_starts)
+        rx = self._rx
+        if rx is None:
+            rx = self.code_re
+            if rx is None:
+                return None
+        return quick_search(rx, low, self.code_needs, self.code_starts)
 
 
-@dataclass(slots=True)
 class Tables:
-    order: dict[str, int]
-    index: Index
-    providers: dict[str, Provider]
-    host_map: dict[str, str]  # host suffix -> provider id
-    vendor_map: dict[str, str]  # vendor name -> provider id
-    status_map: dict[str, str]
-    reply_map: dict[str, str]
-    advice: dict[str, list[str]]
-    anywhere: list[str]  # providers whose codes are read in any text
-    # (code_needs, code_starts) of each "anywhere" provider; None when one has neither
-    anywhere_tests: tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]], ...] | None = None
-    # the literal_starts of the "anywhere" providers whose codes need nothing else
-    anywhere_starts: Needles | None = None
-    # characters one of which every "anywhere" provider's code contains (None: no such set)
-    anywhere_chars: tuple[str, ...] | None = None
-    # Needles(anywhere_chars).any when maybe_anywhere tests those characters, else None: for
-    # ASCII text, False means maybe_anywhere is False (the engine calls it only after this)
-    anywhere_gate: Callable[[str], bool] | None = None
+    """Everything the engine reads from the data files (see tables())."""
+
+    __slots__ = (
+        "order", "index", "providers", "host_map", "vendor_map", "status_map", "reply_map", "advice",
+        "anywhere", "anywhere_tests", "anywhere_starts", "anywhere_chars", "anywhere_gate",
+    )
+
+    def __init__(
+        self,
+        order: dict[str, int],
+        index: Index,
+        providers: dict[str, Provider],
+        host_map: dict[str, str],
+        vendor_map: dict[str, str],
+        status_map: dict[str, str],
+        reply_map: dict[str, str],
+        advice: dict[str, list[str]],
+        anywhere: list[str],
+        anywhere_tests: tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]], ...] | None = None,
+        anywhere_starts: Needles | None = None,
+        anywhere_chars: tuple[str, ...] | None = None,
+        anywhere_gate: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.order = order
+        self.index = index
+        self.providers = providers
+        self.host_map = host_map  # host suffix -> provider id
+        self.vendor_map = vendor_map  # vendor name -> provider id
+        self.status_map = status_map
+        self.reply_map = reply_map
+        self.advice = advice
+        self.anywhere = anywhere  # providers whose codes are read in any text
+        # (code_needs, code_starts) of each "anywhere" provider; None when one has neither
+        self.anywhere_tests = anywhere_tests
+        # the literal_starts of the "anywhere" providers whose codes need nothing else
+        self.anywhere_starts = anywhere_starts
+        # characters one of which every "anywhere" provider's code contains (None: no such set)
+        self.anywhere_chars = anywhere_chars
+        # Needles(anywhere_chars).any when maybe_anywhere tests those characters, else None: for
+        # ASCII text, False means maybe_anywhere is False (the engine calls it only after this)
+        self.anywhere_gate = anywhere_gate
 
     def maybe_anywhere(self, low: str) -> bool:
         """False when no "anywhere" provider's code can be in the lower-cased text ``low``
@@ -549,11 +498,35 @@ class Tables:
         return False
 
 
+# what the tables are made from: the data files, this module (the builder: its phrase
+# normalisation and anchor choice are part of what is cached) and the prefilters it stores
+_SOURCES = (
+    "diagnosis/tables.py",
+    "diagnosis/prefilters.py",
+    "diagnosis/data/phrases.toml",
+    "diagnosis/data/codes.toml",
+    "diagnosis/data/advice.toml",
+)
+
+
+def sources() -> tuple[str, ...]:
+    """The files the diagnosis tables are derived from (relative to the package)."""
+    return _SOURCES + tuple(data_files("diagnosis/data/providers"))
+
+
 @cache
 def tables() -> Tables:
-    """Compile every data file once."""
+    """The tables, once per process: from the derived cache (bouncewise._data.load_derived,
+    keyed by the bytes of every source file) when it holds them, else built from the data
+    files and stored there. Regular expressions and generated tests are made on first use."""
+    from bouncewise._data import load_derived
+
+    return from_plain(load_derived("diagnosis-tables", sources(), build_plain))
+
+
+def build_plain() -> dict[str, Any]:
+    """Read every data file and build the tables as plain data (what marshal stores)."""
     data = load_toml("diagnosis/data/phrases.toml")
-    order = {name: i for i, name in enumerate(data["order"])}
     index = Index()
     for reason, groups in data["reasons"].items():
         for key, items in groups.items():
@@ -569,25 +542,25 @@ def tables() -> Tables:
                 )
             )
 
-    providers: dict[str, Provider] = {}
+    providers: list[tuple[Any, ...]] = []
     host_map: dict[str, str] = {}
     vendor_map: dict[str, str] = {}
     for rel in data_files("diagnosis/data/providers"):
         raw = load_toml(rel)
         meta = raw["provider"]
         pid = meta["id"]
-        code_re = re.compile(meta["code_pattern"], re.I) if meta.get("code_pattern") else None
-        providers[pid] = Provider(
-            id=pid,
-            name=meta["name"],
-            hosts=tuple(meta.get("hosts", ())),
-            vendors=tuple(v.lower() for v in meta.get("vendors", ())),
-            code_re=code_re,
-            codes={str(k).lower(): v for k, v in raw.get("codes", {}).items()},
-            anywhere=bool(meta.get("anywhere", False)),
-            code_needs=needs_beyond_starts(meta["code_pattern"]) if code_re is not None else (),
-            code_starts=literal_starts(meta["code_pattern"]) if code_re is not None else (),
-        )
+        pattern = meta.get("code_pattern") or None
+        providers.append((
+            pid,
+            meta["name"],
+            tuple(meta.get("hosts", ())),
+            tuple(v.lower() for v in meta.get("vendors", ())),
+            pattern,
+            {str(k).lower(): v for k, v in raw.get("codes", {}).items()},
+            bool(meta.get("anywhere", False)),
+            needs_beyond_starts(pattern) if pattern is not None else (),
+            literal_starts(pattern) if pattern is not None else (),
+        ))
         for h in meta.get("hosts", ()):
             host_map[h.lower().strip(".")] = pid
         for v in meta.get("vendors", ()):
@@ -609,27 +582,54 @@ def tables() -> Tables:
                     )
                 )
     index.freeze()
-    anywhere_chars = _anywhere_chars([p for p in providers.values() if p.anywhere and p.code_re is not None])
-    anywhere_tests = _anywhere_tests([p for p in providers.values() if p.anywhere and p.code_re is not None])
     codes = load_toml("diagnosis/data/codes.toml")
     adv = load_toml("diagnosis/data/advice.toml")
+    return _shared({
+        "order": {name: i for i, name in enumerate(data["order"])},
+        "index": index.plain(),
+        "providers": providers,
+        "host_map": host_map,
+        "vendor_map": vendor_map,
+        "status_map": dict(codes["status"]),
+        "reply_map": dict(codes["replycode"]),
+        "advice": {k: list(v) for k, v in adv["advice"].items()},
+    })
+
+
+def _shared(obj: Any, memo: dict[str, str] | None = None) -> Any:
+    """``obj`` with equal strings made one object (marshal then stores each once)."""
+    memo = {} if memo is None else memo
+    if isinstance(obj, str):
+        return memo.setdefault(obj, obj)
+    if isinstance(obj, tuple):
+        return tuple(_shared(x, memo) for x in obj)
+    if isinstance(obj, list):
+        return [_shared(x, memo) for x in obj]
+    if isinstance(obj, dict):
+        return {_shared(k, memo): _shared(v, memo) for k, v in obj.items()}
+    return obj
+
+
+def from_plain(data: dict[str, Any]) -> Tables:
+    """The Tables made from build_plain()'s data (fresh or from the cache)."""
+    providers = {row[0]: Provider(*row) for row in data["providers"]}
+    coded = [p for p in providers.values() if p.anywhere and p.code_pattern is not None]
+    anywhere_chars = _anywhere_chars(coded)
+    anywhere_tests = _anywhere_tests(coded)
     return Tables(
-        order=order,
-        index=index,
+        order=data["order"],
+        index=Index.from_plain(data["index"]),
         providers=providers,
-        host_map=host_map,
-        vendor_map=vendor_map,
-        status_map=dict(codes["status"]),
-        reply_map=dict(codes["replycode"]),
-        advice={k: list(v) for k, v in adv["advice"].items()},
-        anywhere=[p.id for p in providers.values() if p.anywhere and p.code_re is not None],
+        host_map=data["host_map"],
+        vendor_map=data["vendor_map"],
+        status_map=data["status_map"],
+        reply_map=data["reply_map"],
+        advice=data["advice"],
+        anywhere=[p.id for p in coded],
         anywhere_tests=anywhere_tests,
         anywhere_chars=anywhere_chars,
-        anywhere_gate=Needles(anywhere_chars).any if anywhere_chars and anywhere_tests is not None else None,
-        anywhere_starts=Needles(
-            a for p in providers.values() if p.anywhere and p.code_re is not None and not p.code_needs
-            for a in p.code_starts
-        ),
+        anywhere_gate=Needles(anywhere_chars).compile_any() if anywhere_chars and anywhere_tests is not None else None,
+        anywhere_starts=Needles(a for p in coded if not p.code_needs for a in p.code_starts),
     )
 
 

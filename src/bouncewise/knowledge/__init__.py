@@ -17,6 +17,8 @@ docs/knowledge.md.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from bouncewise.knowledge.entries import (
     CATEGORIES,
     CLASSES,
@@ -27,11 +29,26 @@ from bouncewise.knowledge.entries import (
     Explanation,
     Reading,
 )
-from bouncewise.knowledge.explaining import explain
 from bouncewise.knowledge.forms import MAX_QUERY, VALID_FORMS
-from bouncewise.knowledge.listing import codes
 from bouncewise.knowledge.lookups import lookup
 from bouncewise.knowledge.sources import vendors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bouncewise.knowledge.explaining import explain
+    from bouncewise.knowledge.listing import codes
+
+# imported on first use: the diagnosis engine needs only lookup()
+_LAZY = {"explain": "bouncewise.knowledge.explaining", "codes": "bouncewise.knowledge.listing"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "Entry",

@@ -11,7 +11,6 @@ parsed directly (slower but always right). Rebuild the cache with::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from functools import cache
@@ -60,8 +59,11 @@ def source_files() -> list[str]:
 
 
 def _hashes() -> dict[str, str]:
+    # (SHA-256 by the interpreter's own module: importing hashlib loads OpenSSL, milliseconds)
+    from bouncewise._data import _digest
+
     base = _data_dir()
-    return {n: hashlib.sha256(base.joinpath(n).read_bytes()).hexdigest() for n in source_files()}
+    return {n: _digest(base.joinpath(n).read_bytes()) for n in source_files()}
 
 
 def _parse_all() -> dict[str, Any]:
